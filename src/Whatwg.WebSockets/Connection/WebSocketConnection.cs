@@ -1,0 +1,539 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using Whatwg.WebSockets.Internal;
+using Whatwg.WebSockets.Protocol;
+
+namespace Whatwg.WebSockets.Connection;
+
+/// <summary>
+/// The I/O driver around <see cref="ProtocolEngine"/>: one read loop, one write loop, the close and
+/// keep-alive timers. Sends from any thread frame and mask their message straight into the engine's
+/// output under <see cref="_lock"/>; the write loop takes all that is queued in one go and writes it
+/// with a single call, so a burst of small messages costs one system call.
+/// </summary>
+/// <remarks>
+/// Thread-safety: every public member may be called from any thread. The engine's send side and
+/// close state are touched only under <see cref="_lock"/>; its receiver only by the read loop.
+/// Listener code never runs here: events go to <see cref="IConnectionEvents"/>, which queues them.
+/// <code>
+/// Closing handshake, as a client sees it (RFC 6455 §7):
+///   we close:   Close ──▶ ... ◀── Close   ◀── TCP FIN (server closes first, §7.1.1)  → clean
+///   they close: ◀── Close   Close ──▶ (echo)  ◀── TCP FIN                           → clean
+///   failing:    Close(1002/1007/1009) ──▶  then we close TCP at once (§7.1.7)        → not clean, 1006
+///   no answer within CloseTimeout: we drop TCP                                      → not clean, 1006
+/// </code>
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The timers are disposed by Terminate(), which every path reaches exactly once.")]
+internal sealed class WebSocketConnection
+{
+    private const int ReceiveBufferSize = 16 * 1024;
+
+    private readonly object _lock = new();
+    private readonly ProtocolEngine _engine;
+    private readonly Stream _stream;
+    private readonly IConnectionEvents _events;
+    private readonly AsyncSignal _writeSignal = new();
+    private readonly TimeSpan _closeTimeout;
+    private readonly TimeSpan _keepAliveInterval;
+    private readonly TimeSpan _keepAliveTimeout;
+    private readonly long _maxUndeliveredBytes;
+    private readonly Timer? _keepAliveTimer;
+    private Timer? _closeTimer;
+    private WebSocketFailureException? _failure;
+    private bool _failed;
+    private int _terminated;
+    private long _lastActivity;
+    private long _pingSentAt;
+
+    public WebSocketConnection(Stream stream, ProtocolEngine engine, IConnectionEvents events, WebSocketOptions options)
+    {
+        _stream = stream;
+        _engine = engine;
+        _events = events;
+        _closeTimeout = options.CloseTimeout;
+        _keepAliveInterval = options.KeepAliveInterval;
+        _keepAliveTimeout = options.KeepAliveTimeout;
+        _maxUndeliveredBytes = options.MaxUndeliveredBytes;
+        if (_keepAliveInterval > TimeSpan.Zero && _keepAliveInterval != Timeout.InfiniteTimeSpan)
+        {
+            _keepAliveTimer = new Timer(static s => ((WebSocketConnection)s!).OnKeepAliveTimer(), this, Timeout.Infinite, Timeout.Infinite);
+        }
+    }
+
+    /// <summary>Starts the loops. Called once, after the handshake.</summary>
+    public void Start()
+    {
+        _lastActivity = Environment.TickCount64;
+        _ = Task.Run(ReadLoopAsync);
+        _ = Task.Run(WriteLoopAsync);
+        _keepAliveTimer?.Change(_keepAliveInterval, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Queues a text message; false when the connection no longer sends data.</summary>
+    public bool SendText(ReadOnlySpan<char> text)
+    {
+        lock (_lock)
+        {
+            bool wasEmpty = _engine.Output.IsEmpty;
+            if (!_engine.TrySendText(text))
+            {
+                return false;
+            }
+
+            if (wasEmpty)
+            {
+                _writeSignal.Set();
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Queues a binary message; false when the connection no longer sends data.</summary>
+    public bool SendBinary(ReadOnlySpan<byte> data)
+    {
+        lock (_lock)
+        {
+            bool wasEmpty = _engine.Output.IsEmpty;
+            if (!_engine.TrySendBinary(data))
+            {
+                return false;
+            }
+
+            if (wasEmpty)
+            {
+                _writeSignal.Set();
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Queues a Ping with up to 125 bytes of payload.</summary>
+    public bool SendPing(ReadOnlySpan<byte> payload)
+    {
+        lock (_lock)
+        {
+            bool wasEmpty = _engine.Output.IsEmpty;
+            if (!_engine.TrySendPing(payload))
+            {
+                return false;
+            }
+
+            if (wasEmpty)
+            {
+                _writeSignal.Set();
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>RFC 6455 §7.1.2: sends our Close frame and arms the close timeout.</summary>
+    public void StartClosingHandshake(int? code, string? reason)
+    {
+        byte[] reasonBytes = reason is null ? [] : Encoding.UTF8.GetBytes(reason);
+        lock (_lock)
+        {
+            if (_engine.CloseSent)
+            {
+                return;
+            }
+
+            _engine.StartClosingHandshake(code, reasonBytes);
+            _writeSignal.Set();
+        }
+
+        ArmCloseTimer();
+    }
+
+    /// <summary>Fails the connection for a local reason (buffer full, dead peer): no Close frame, TCP dropped at once.</summary>
+    public void Fail(WebSocketFailureException failure)
+    {
+        lock (_lock)
+        {
+            _failure ??= failure;
+            _failed = true;
+            _engine.Abort();
+        }
+
+        Terminate();
+    }
+
+    /// <summary>Drops the connection at once (disposal with nothing left to say).</summary>
+    public void Abort(WebSocketFailureException reason)
+    {
+        lock (_lock)
+        {
+            _failure ??= reason;
+            _engine.Abort();
+        }
+
+        Terminate();
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        byte[]? buffer = null;
+        try
+        {
+            while (true)
+            {
+                if (buffer is null)
+                {
+                    // An idle connection waits with a zero-byte read and holds no receive buffer.
+                    await _stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                    buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+                }
+
+                int read = await _stream.ReadAsync(buffer).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    OnEndOfStream();
+                    return;
+                }
+
+                _lastActivity = Environment.TickCount64;
+                if (!ProcessReceived(buffer.AsSpan(0, read), out long undelivered))
+                {
+                    return;
+                }
+
+                if (read < buffer.Length)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
+                }
+
+                if (undelivered > _maxUndeliveredBytes)
+                {
+                    // Receive backpressure: stop reading until listeners catch up; TCP tells the server.
+                    await _events.WaitForDeliveryAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // Any transport error ends the connection; the cause goes to the close event.
+            OnTransportError(ex);
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>Feeds one read to the engine. False when reading should stop (the connection failed).</summary>
+    private bool ProcessReceived(ReadOnlySpan<byte> data, out long undelivered)
+    {
+        undelivered = 0;
+        MessageReceiver receiver = _engine.Receiver;
+        while (!data.IsEmpty)
+        {
+            OperationStatus status = receiver.Read(data, out int consumed, out ReceivedFrame frame, out ProtocolViolation violation);
+            data = data.Slice(consumed);
+            if (status == OperationStatus.NeedMoreData)
+            {
+                break;
+            }
+
+            if (status == OperationStatus.InvalidData)
+            {
+                FailForViolation(violation);
+                return false;
+            }
+
+            switch (frame.Kind)
+            {
+                case ReceivedKind.Text:
+                case ReceivedKind.Binary:
+                    undelivered = _events.OnMessage(frame);
+                    break;
+                case ReceivedKind.Ping:
+                    lock (_lock)
+                    {
+                        bool wasEmpty = _engine.Output.IsEmpty;
+                        _engine.OnPingReceived(frame.Bytes);
+                        if (wasEmpty && !_engine.Output.IsEmpty)
+                        {
+                            _writeSignal.Set();
+                        }
+                    }
+
+                    break;
+                case ReceivedKind.Pong:
+                    Volatile.Write(ref _pingSentAt, 0);
+                    break;
+                case ReceivedKind.Close:
+                    bool startedByPeer;
+                    lock (_lock)
+                    {
+                        startedByPeer = !_engine.CloseSent;
+                        _engine.OnCloseReceived(frame.CloseCode, (string)frame.Data!);
+                        _writeSignal.Set();
+                    }
+
+                    if (startedByPeer)
+                    {
+                        _events.OnClosingHandshakeStarted();
+                    }
+
+                    // RFC 6455 §7.1.1: the server closes TCP first; we wait for it, but not for ever.
+                    ArmCloseTimer();
+                    break;
+            }
+        }
+
+        return true;
+    }
+
+    private void FailForViolation(ProtocolViolation violation)
+    {
+        int code = ProtocolViolationInfo.CloseCodeOf(violation);
+        WebSocketFailure kind = violation == ProtocolViolation.MessageTooBig ? WebSocketFailure.MessageTooBig : WebSocketFailure.ProtocolViolation;
+        lock (_lock)
+        {
+            bool closeAlreadySent = _engine.CloseSent;
+            _failure ??= new WebSocketFailureException(kind, ProtocolViolationInfo.Describe(violation))
+            {
+                CloseCodeSent = closeAlreadySent ? null : code,
+            };
+            _failed = true;
+            _engine.FailConnection(violation);
+            _writeSignal.Set();
+        }
+
+        // The write loop flushes our Close frame and then drops TCP; the timer bounds a peer that stops reading.
+        ArmCloseTimer();
+    }
+
+    private void OnEndOfStream()
+    {
+        lock (_lock)
+        {
+            if (!_engine.CloseReceived)
+            {
+                string where = _engine.Receiver.InMessage ? " in the middle of a frame" : string.Empty;
+                _failure ??= new WebSocketFailureException(WebSocketFailure.ConnectionLost, $"the server closed the connection{where} without a closing handshake");
+            }
+        }
+
+        Terminate();
+    }
+
+    private void OnTransportError(Exception ex)
+    {
+        lock (_lock)
+        {
+            if (Volatile.Read(ref _terminated) == 0 && !_engine.CloseReceived)
+            {
+                _failure ??= new WebSocketFailureException(WebSocketFailure.ConnectionLost, $"the connection was lost: {ex.Message}", ex);
+            }
+        }
+
+        Terminate();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        byte[] spare = [];
+        while (true)
+        {
+            await _writeSignal.WaitAsync().ConfigureAwait(false);
+            if (Volatile.Read(ref _terminated) != 0)
+            {
+                ReturnBuffer(spare);
+                return;
+            }
+
+            ArraySegment<byte> pending;
+            long payloadBytes;
+            EngineState state;
+            lock (_lock)
+            {
+                pending = _engine.TakeOutput(spare, out payloadBytes);
+                state = _engine.State;
+            }
+
+            if (pending.Count > 0)
+            {
+                try
+                {
+                    await _stream.WriteAsync(pending.AsMemory()).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    // The read loop usually sees the same failure; whichever comes first names the cause.
+                    ReturnBuffer(pending.Array!);
+                    OnTransportError(ex);
+                    return;
+                }
+
+                if (payloadBytes > 0)
+                {
+                    _events.OnBytesSent(payloadBytes);
+                }
+            }
+
+            spare = pending.Array!.Length <= OutputBuffer.RetainLimit ? pending.Array! : RenewBuffer(pending.Array!);
+            if (state == EngineState.Failed && _failed)
+            {
+                // RFC 6455 §7.1.7: after the Close frame, "Close the WebSocket Connection" (drop TCP).
+                ReturnBuffer(spare);
+                Terminate();
+                return;
+            }
+        }
+    }
+
+    private static byte[] RenewBuffer(byte[] large)
+    {
+        ArrayPool<byte>.Shared.Return(large);
+        return [];
+    }
+
+    private static void ReturnBuffer(byte[] buffer)
+    {
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void ArmCloseTimer()
+    {
+        if (Volatile.Read(ref _terminated) != 0)
+        {
+            return;
+        }
+
+        var timer = new Timer(static s => ((WebSocketConnection)s!).OnCloseTimeout(), this, Timeout.Infinite, Timeout.Infinite);
+        if (Interlocked.CompareExchange(ref _closeTimer, timer, null) is null)
+        {
+            timer.Change(_closeTimeout, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            timer.Dispose();
+        }
+    }
+
+    private void OnCloseTimeout()
+    {
+        lock (_lock)
+        {
+            if (!_engine.CloseReceived)
+            {
+                _failure ??= new WebSocketFailureException(
+                    WebSocketFailure.CloseTimeout,
+                    $"the server did not complete the closing handshake within {_closeTimeout.TotalSeconds:0.###} s");
+            }
+        }
+
+        Terminate();
+    }
+
+    private void OnKeepAliveTimer()
+    {
+        if (Volatile.Read(ref _terminated) != 0)
+        {
+            return;
+        }
+
+        long now = Environment.TickCount64;
+        long pingSentAt = Volatile.Read(ref _pingSentAt);
+        if (pingSentAt != 0)
+        {
+            // Waiting for a pong. Data that arrived since the ping also proves the peer alive.
+            if (Volatile.Read(ref _lastActivity) > pingSentAt)
+            {
+                Volatile.Write(ref _pingSentAt, 0);
+            }
+            else if (now - pingSentAt >= (long)_keepAliveTimeout.TotalMilliseconds)
+            {
+                Fail(new WebSocketFailureException(
+                    WebSocketFailure.KeepAliveTimeout,
+                    $"no pong from the server within {_keepAliveTimeout.TotalSeconds:0.###} s of a keep-alive ping"));
+                return;
+            }
+            else
+            {
+                RearmKeepAlive(TimeSpan.FromMilliseconds((long)_keepAliveTimeout.TotalMilliseconds - (now - pingSentAt)));
+                return;
+            }
+        }
+
+        long idle = now - Volatile.Read(ref _lastActivity);
+        if (idle >= (long)_keepAliveInterval.TotalMilliseconds)
+        {
+            Span<byte> payload = stackalloc byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(payload, now);
+            if (SendPing(payload))
+            {
+                Volatile.Write(ref _pingSentAt, Math.Max(now, 1));
+            }
+
+            RearmKeepAlive(_keepAliveTimeout);
+        }
+        else
+        {
+            RearmKeepAlive(TimeSpan.FromMilliseconds((long)_keepAliveInterval.TotalMilliseconds - idle));
+        }
+    }
+
+    private void RearmKeepAlive(TimeSpan due)
+    {
+        try
+        {
+            _keepAliveTimer?.Change(due < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : due, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Terminated meanwhile.
+        }
+    }
+
+    /// <summary>Closes the transport and reports the closure, once, whoever gets here first.</summary>
+    private void Terminate()
+    {
+        if (Interlocked.Exchange(ref _terminated, 1) != 0)
+        {
+            return;
+        }
+
+        _keepAliveTimer?.Dispose();
+        Interlocked.Exchange(ref _closeTimer, null)?.Dispose();
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (Exception)
+        {
+            // Disposing a broken transport may throw; the connection is over either way.
+        }
+
+        _writeSignal.Set();
+
+        ConnectionClosure closure;
+        lock (_lock)
+        {
+            _engine.Abort();
+            bool clean = _engine.CloseReceived && !_failed;
+            closure = clean
+                ? new ConnectionClosure(true, _engine.ReceivedCloseCode, _engine.ReceivedCloseReason, null, Failed: false)
+                : new ConnectionClosure(false, CloseCodesForApi.Abnormal, string.Empty, _failure, _failed);
+        }
+
+        Debug.Assert(closure.WasClean || closure.Failure is not null || !closure.Failed, "a failure has a cause");
+        _events.OnClosed(closure);
+    }
+
+    private static class CloseCodesForApi
+    {
+        public const int Abnormal = CloseCodes.AbnormalClosure;
+    }
+}

@@ -1,0 +1,108 @@
+namespace Whatwg.WebSockets.Dispatch;
+
+/// <summary>
+/// One event type's listeners in the order they were added, as the DOM keeps them: the event handler
+/// attribute (<c>onmessage</c>, here <c>OnMessage</c>) holds one place in the list, taken when it is first
+/// set to a handler, kept when it is changed, and given up when it is set to null; C# <c>+=</c> handlers
+/// are appended. Dispatch iterates over a snapshot, so listeners added during an event see the next one.
+/// </summary>
+/// <remarks>Thread-safe: changes copy the array under a lock; dispatch reads it without one.</remarks>
+internal sealed class ListenerList<TEvent>
+    where TEvent : Event
+{
+    private readonly object _lock = new();
+    private Listener[] _listeners = [];
+    private Listener? _attribute;
+
+    public Action<TEvent>? Attribute
+    {
+        get => _attribute?.Callback;
+        set
+        {
+            lock (_lock)
+            {
+                if (value is null)
+                {
+                    if (_attribute is not null)
+                    {
+                        _listeners = Array.FindAll(_listeners, l => l != _attribute);
+                        _attribute = null;
+                    }
+                }
+                else if (_attribute is not null)
+                {
+                    _attribute.Callback = value;
+                }
+                else
+                {
+                    _attribute = new Listener { Callback = value };
+                    _listeners = [.. _listeners, _attribute];
+                }
+            }
+        }
+    }
+
+    public bool IsEmpty => _listeners.Length == 0;
+
+    public void Add(EventHandler<TEvent>? handler)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _listeners = [.. _listeners, new Listener { Handler = handler }];
+        }
+    }
+
+    public void Remove(EventHandler<TEvent>? handler)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            // C# event semantics: remove the last registration of that delegate.
+            int index = Array.FindLastIndex(_listeners, l => l.Handler == handler);
+            if (index >= 0)
+            {
+                Listener[] copy = [.. _listeners];
+                _listeners = [.. copy.AsSpan(0, index), .. copy.AsSpan(index + 1)];
+            }
+        }
+    }
+
+    /// <summary>Calls every listener; one that throws is reported and the rest still run.</summary>
+    public void Invoke(WebSocket sender, TEvent e, Action<Exception, Event> onListenerException)
+    {
+        foreach (Listener listener in _listeners)
+        {
+            try
+            {
+                if (listener.Handler is { } handler)
+                {
+                    handler(sender, e);
+                }
+                else
+                {
+                    listener.Callback?.Invoke(e);
+                }
+            }
+            catch (Exception ex)
+            {
+                onListenerException(ex, e);
+            }
+        }
+    }
+
+    private sealed class Listener
+    {
+        public Action<TEvent>? Callback { get; set; }
+
+        public EventHandler<TEvent>? Handler { get; init; }
+    }
+}

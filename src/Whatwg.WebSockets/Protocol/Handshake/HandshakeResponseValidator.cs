@@ -1,0 +1,139 @@
+namespace Whatwg.WebSockets.Protocol.Handshake;
+
+/// <summary>The outcome of judging a handshake response: accepted with the negotiated values, or a failure with its cause.</summary>
+internal readonly record struct HandshakeResult(HandshakeFailure Failure, string Message, string Protocol, string Extensions)
+{
+    public bool Succeeded => Failure == HandshakeFailure.None;
+}
+
+/// <summary>
+/// Judges a server's opening-handshake response against RFC 6455 §4.1 ("the client MUST validate the
+/// server's response as follows") and the WHATWG algorithm. It takes plain values, not an HTTP type, so
+/// any transport (HTTP/1.1 today, RFC 8441 later) can use it and tests can feed it tables.
+/// </summary>
+internal static class HandshakeResponseValidator
+{
+    /// <param name="statusCode">The response status.</param>
+    /// <param name="reasonPhrase">The response's reason phrase, for the message.</param>
+    /// <param name="headers">Response header lines as (name, value) pairs; names compare case-insensitively.</param>
+    /// <param name="key">The Sec-WebSocket-Key we sent.</param>
+    /// <param name="offeredProtocols">The subprotocols we offered.</param>
+    /// <param name="offeredExtensions">The extension names we offered.</param>
+    public static HandshakeResult Validate(
+        int statusCode,
+        string? reasonPhrase,
+        IReadOnlyList<KeyValuePair<string, string>> headers,
+        string key,
+        IReadOnlyList<string> offeredProtocols,
+        IReadOnlyList<string> offeredExtensions)
+    {
+        if (statusCode != 101)
+        {
+            string phrase = string.IsNullOrEmpty(reasonPhrase) ? string.Empty : " " + reasonPhrase;
+            string more = statusCode is >= 300 and < 400 ? " (redirects are not followed)" : string.Empty;
+            return Fail(HandshakeFailure.UnexpectedStatus, $"server answered {statusCode}{phrase}{more}");
+        }
+
+        List<string> upgrade = Values(headers, "Upgrade");
+        if (upgrade.Count != 1 || !string.Equals(upgrade[0].Trim(), "websocket", StringComparison.OrdinalIgnoreCase))
+        {
+            return Fail(HandshakeFailure.MissingUpgrade, "the 101 response has no 'Upgrade: websocket' header");
+        }
+
+        List<string> connection = HeaderGrammar.SplitList(Values(headers, "Connection"));
+        if (!connection.Exists(static t => string.Equals(t, "Upgrade", StringComparison.OrdinalIgnoreCase)))
+        {
+            return Fail(HandshakeFailure.MissingConnectionUpgrade, "the 101 response has no 'Connection: Upgrade' header");
+        }
+
+        List<string> accept = Values(headers, "Sec-WebSocket-Accept");
+        if (accept.Count != 1 || !string.Equals(accept[0].Trim(), HandshakeKey.ComputeAccept(key), StringComparison.Ordinal))
+        {
+            return Fail(HandshakeFailure.BadAccept, accept.Count == 0
+                ? "the 101 response has no Sec-WebSocket-Accept header"
+                : "the server's Sec-WebSocket-Accept does not match the key we sent");
+        }
+
+        List<string> extensionValues = Values(headers, "Sec-WebSocket-Extensions");
+        string extensions = string.Join(", ", HeaderGrammar.SplitList(extensionValues));
+        foreach (string extension in HeaderGrammar.SplitList(extensionValues))
+        {
+            string name = extension.Split(';')[0].Trim();
+            if (!Contains(offeredExtensions, name))
+            {
+                return Fail(HandshakeFailure.UnofferedExtension, $"the server chose an extension we did not offer ({Printable(name)})");
+            }
+        }
+
+        List<string> protocolValues = HeaderGrammar.SplitList(Values(headers, "Sec-WebSocket-Protocol"));
+        string protocol = string.Empty;
+        if (protocolValues.Count > 1)
+        {
+            return Fail(HandshakeFailure.UnofferedSubprotocol, "the server chose more than one subprotocol");
+        }
+
+        if (protocolValues.Count == 1)
+        {
+            protocol = protocolValues[0];
+            bool offered = false;
+            foreach (string p in offeredProtocols)
+            {
+                offered |= string.Equals(p, protocol, StringComparison.Ordinal);
+            }
+
+            if (!offered)
+            {
+                return Fail(HandshakeFailure.UnofferedSubprotocol, $"the server chose a subprotocol we did not offer ({Printable(protocol)})");
+            }
+        }
+
+        return new HandshakeResult(HandshakeFailure.None, string.Empty, protocol, extensions);
+    }
+
+    private static HandshakeResult Fail(HandshakeFailure failure, string message) => new(failure, message, string.Empty, string.Empty);
+
+    private static bool Contains(IReadOnlyList<string> list, string name)
+    {
+        foreach (string item in list)
+        {
+            if (string.Equals(item, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static List<string> Values(IReadOnlyList<KeyValuePair<string, string>> headers, string name)
+    {
+        var values = new List<string>(1);
+        foreach (KeyValuePair<string, string> header in headers)
+        {
+            if (string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                values.Add(header.Value);
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>Peer text in our messages is cut short and limited to visible ASCII.</summary>
+    private static string Printable(string value)
+    {
+        var chars = new System.Text.StringBuilder();
+        foreach (char c in value)
+        {
+            if (chars.Length == 40)
+            {
+                chars.Append('…');
+                break;
+            }
+
+            chars.Append(c is >= ' ' and <= '~' ? c : '?');
+        }
+
+        return chars.ToString();
+    }
+}

@@ -1,0 +1,230 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text;
+using Whatwg.WebSockets.Protocol.Framing;
+
+namespace Whatwg.WebSockets.Protocol;
+
+/// <summary>
+/// The sans-I/O RFC 6455 client engine: commands in (send, ping, close, fail), bytes out
+/// (<see cref="Output"/>); bytes in (<see cref="Receiver"/>), messages and control frames out.
+/// It knows nothing of sockets, streams, tasks or clocks: the I/O driver moves the bytes and
+/// arms the timers.
+/// </summary>
+/// <remarks>
+/// Thread-safety: <see cref="Receiver"/> belongs to the single read loop. Every other member is
+/// called under the connection's one lock, so sends from many threads interleave only at
+/// message boundaries and the state is never seen half-updated.
+/// </remarks>
+internal sealed class ProtocolEngine
+{
+    private readonly IMaskKeySource _maskKeys;
+    private readonly OutputBuffer _output = new();
+    private long _outputPayloadBytes;
+
+    public ProtocolEngine(long maxMessageSize, IMaskKeySource? maskKeys = null)
+    {
+        Receiver = new MessageReceiver(maxMessageSize);
+        _maskKeys = maskKeys ?? new RandomMaskKeySource();
+    }
+
+    public MessageReceiver Receiver { get; }
+
+    public EngineState State { get; private set; }
+
+    /// <summary>Frames ready for the network, in the order they were produced.</summary>
+    public OutputBuffer Output => _output;
+
+    /// <summary>Application payload bytes (UTF-8 for text) held in <see cref="Output"/>, for <c>bufferedAmount</c>.</summary>
+    public long OutputPayloadBytes => _outputPayloadBytes;
+
+    /// <summary>True once our Close frame is in the output (or was sent).</summary>
+    public bool CloseSent { get; private set; }
+
+    /// <summary>True once the peer's Close frame was received.</summary>
+    public bool CloseReceived { get; private set; }
+
+    /// <summary>The peer's close code (1005 when its frame had none; 1006 while none was received).</summary>
+    public int ReceivedCloseCode { get; private set; } = CloseCodes.AbnormalClosure;
+
+    public string ReceivedCloseReason { get; private set; } = string.Empty;
+
+    /// <summary>Why we failed the connection, when we did.</summary>
+    public ProtocolViolation Violation { get; private set; }
+
+    /// <summary>Queues a text message; returns false (dropping it) once the closing handshake has begun.</summary>
+    public bool TrySendText(ReadOnlySpan<char> text)
+    {
+        if (State != EngineState.Open)
+        {
+            return false;
+        }
+
+        // USVString semantics: Encoding.UTF8 replaces lone surrogates with U+FFFD (EF BF BD).
+        int length = Encoding.UTF8.GetByteCount(text);
+        Span<byte> payload = BeginFrame(Opcode.Text, length, out uint key);
+        Encoding.UTF8.GetBytes(text, payload);
+        Masking.Apply(payload, key, 0);
+        EndFrame(length, length);
+        return true;
+    }
+
+    /// <summary>Queues a binary message; returns false (dropping it) once the closing handshake has begun.</summary>
+    public bool TrySendBinary(ReadOnlySpan<byte> data) => TrySendData(Opcode.Binary, data);
+
+    /// <summary>Queues a text message already encoded as UTF-8 (the caller vouches for its validity).</summary>
+    public bool TrySendUtf8(ReadOnlySpan<byte> utf8) => TrySendData(Opcode.Text, utf8);
+
+    /// <summary>Queues a Ping (§5.5.2); the payload must be 125 bytes or less.</summary>
+    public bool TrySendPing(ReadOnlySpan<byte> payload)
+    {
+        if (State != EngineState.Open)
+        {
+            return false;
+        }
+
+        WriteControl(Opcode.Ping, payload);
+        return true;
+    }
+
+    /// <summary>
+    /// RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in response,
+    /// unless it already received a Close frame." We also stop once our own Close is out, since
+    /// §5.5.1 forbids any frame after it.
+    /// </summary>
+    public void OnPingReceived(ReadOnlySpan<byte> payload)
+    {
+        if (!CloseSent && !CloseReceived)
+        {
+            WriteControl(Opcode.Pong, payload);
+        }
+    }
+
+    /// <summary>
+    /// RFC 6455 §7.1.2, Start the WebSocket Closing Handshake: send a Close frame with the given status
+    /// code and UTF-8 reason (no body at all when <paramref name="code"/> is null). No-op once a Close was sent.
+    /// </summary>
+    public void StartClosingHandshake(int? code, ReadOnlySpan<byte> reasonUtf8)
+    {
+        if (CloseSent)
+        {
+            return;
+        }
+
+        Debug.Assert(code is not null || reasonUtf8.IsEmpty, "a reason needs a code");
+        Debug.Assert(reasonUtf8.Length <= 123, "the reason fits a control frame");
+        Span<byte> body = stackalloc byte[125];
+        int length = 0;
+        if (code is int c)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(body, (ushort)c);
+            reasonUtf8.CopyTo(body.Slice(2));
+            length = 2 + reasonUtf8.Length;
+        }
+
+        WriteControl(Opcode.Close, body.Slice(0, length));
+        CloseSent = true;
+        State = CloseReceived ? EngineState.CloseAcknowledged : EngineState.CloseSentByUs;
+    }
+
+    /// <summary>
+    /// RFC 6455 §5.5.1: "If an endpoint receives a Close frame and did not previously send a Close frame,
+    /// the endpoint MUST send a Close frame in response." We echo the status code (no reason).
+    /// </summary>
+    public void OnCloseReceived(int code, string reason)
+    {
+        CloseReceived = true;
+        ReceivedCloseCode = code;
+        ReceivedCloseReason = reason;
+        if (State == EngineState.Failed)
+        {
+            return;
+        }
+
+        if (!CloseSent)
+        {
+            StartClosingHandshake(code == CloseCodes.NoStatusReceived ? null : code, default);
+        }
+
+        State = EngineState.CloseAcknowledged;
+    }
+
+    /// <summary>
+    /// RFC 6455 §7.1.7, Fail the WebSocket Connection: send a Close frame with the code the violation
+    /// maps to, unless one was already sent, and stop. The I/O layer then flushes and closes the transport.
+    /// The reason we send is empty: peer bytes or exception text never go back on the wire.
+    /// </summary>
+    public void FailConnection(ProtocolViolation violation)
+    {
+        if (State == EngineState.Failed)
+        {
+            return;
+        }
+
+        Violation = violation;
+        if (!CloseSent && !CloseReceived)
+        {
+            StartClosingHandshake(ProtocolViolationInfo.CloseCodeOf(violation), default);
+        }
+
+        State = EngineState.Failed;
+    }
+
+    /// <summary>Marks the engine failed without writing anything (transport errors, timeouts).</summary>
+    public void Abort()
+    {
+        if (State != EngineState.Failed)
+        {
+            State = EngineState.Failed;
+            CloseSent = true;
+        }
+    }
+
+    /// <summary>Takes everything written so far for the I/O layer, which returns the buffer when done with it.</summary>
+    public ArraySegment<byte> TakeOutput(byte[] replacement, out long payloadBytes)
+    {
+        payloadBytes = _outputPayloadBytes;
+        _outputPayloadBytes = 0;
+        return _output.Swap(replacement);
+    }
+
+    private bool TrySendData(Opcode opcode, ReadOnlySpan<byte> data)
+    {
+        if (State != EngineState.Open)
+        {
+            return false;
+        }
+
+        Span<byte> payload = BeginFrame(opcode, data.Length, out uint key);
+        data.CopyTo(payload);
+        Masking.Apply(payload, key, 0);
+        EndFrame(data.Length, data.Length);
+        return true;
+    }
+
+    private void WriteControl(Opcode opcode, ReadOnlySpan<byte> payload)
+    {
+        Debug.Assert(payload.Length <= 125, "control payloads fit in 125 bytes");
+        Span<byte> destination = BeginFrame(opcode, payload.Length, out uint key);
+        payload.CopyTo(destination);
+        Masking.Apply(destination, key, 0);
+        EndFrame(payload.Length, 0);
+    }
+
+    /// <summary>Writes a masked, unfragmented frame header and returns the span for its payload.</summary>
+    private Span<byte> BeginFrame(Opcode opcode, int payloadLength, out uint key)
+    {
+        // RFC 6455 §5.3: a fresh key for every frame.
+        key = _maskKeys.NextKey();
+        int headerSize = FrameHeader.SizeOf(payloadLength, masked: true);
+        Span<byte> span = _output.GetSpan(headerSize + payloadLength);
+        FrameHeader.Write(span, fin: true, rsv: 0, opcode, payloadLength, masked: true, key);
+        return span.Slice(headerSize, payloadLength);
+    }
+
+    private void EndFrame(int payloadLength, int applicationBytes)
+    {
+        _output.Advance(FrameHeader.SizeOf(payloadLength, masked: true) + payloadLength);
+        _outputPayloadBytes += applicationBytes;
+    }
+}

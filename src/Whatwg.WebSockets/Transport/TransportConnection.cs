@@ -1,0 +1,7 @@
+namespace Whatwg.WebSockets.Transport;
+
+/// <summary>An established connection: the duplex stream after the 101 response, and what the handshake negotiated.</summary>
+internal sealed record TransportConnection(Stream Stream, string Protocol, string Extensions) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Stream.DisposeAsync();
+}
