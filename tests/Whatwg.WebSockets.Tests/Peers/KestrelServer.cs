@@ -13,6 +13,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Whatwg.WebSockets.Tests.Peers;
 
+// The library under test has a WebSocket and a WebSocketOptions of its own; here we mean ASP.NET Core's.
+using WebSocket = System.Net.WebSockets.WebSocket;
+using WebSocketOptions = Microsoft.AspNetCore.Builder.WebSocketOptions;
+
 /// <summary>
 /// In-process ASP.NET Core (Kestrel) WebSocket peer on 127.0.0.1 with a random port.
 /// Paths:
