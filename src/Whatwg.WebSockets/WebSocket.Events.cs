@@ -66,29 +66,38 @@ public sealed partial class WebSocket : IConnectionEvents
     public event EventHandler<ListenerExceptionEventArgs>? UnhandledListenerException;
 
     /// <summary>
-    /// The messages as an async stream, for <c>await foreach</c>; it ends when the socket closes. Call it before
-    /// the socket opens (right after construction) to see every message. Messages are buffered for the reader
-    /// without bound, so read them as they come.
+    /// The messages as an async stream, for <c>await foreach</c>; it ends when the socket closes. The
+    /// subscription is taken when this method is called (not when the enumeration starts), so calling it
+    /// right after construction sees every message. Messages are buffered for the reader without bound.
     /// </summary>
     /// <param name="cancellationToken">Stops the enumeration.</param>
     /// <returns>The messages in order of arrival.</returns>
-    public async IAsyncEnumerable<MessageEvent> ReadMessagesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<MessageEvent> ReadMessagesAsync(CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<MessageEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        void OnMessageReceived(object? sender, MessageEvent e) => channel.Writer.TryWrite(e);
-        void OnClosed(object? sender, CloseEvent e) => channel.Writer.TryComplete();
-        MessageReceived += OnMessageReceived;
-        Closed += OnClosed;
+        EventHandler<MessageEvent> onMessage = (_, e) => channel.Writer.TryWrite(e);
+        EventHandler<CloseEvent> onClosed = (_, _) => channel.Writer.TryComplete();
+        MessageReceived += onMessage;
+        Closed += onClosed;
         if (ReadyState == WebSocketReadyState.Closed)
         {
             channel.Writer.TryComplete();
         }
 
+        return ReadChannelAsync(channel.Reader, onMessage, onClosed, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<MessageEvent> ReadChannelAsync(
+        ChannelReader<MessageEvent> reader,
+        EventHandler<MessageEvent> onMessage,
+        EventHandler<CloseEvent> onClosed,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         try
         {
-            while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (channel.Reader.TryRead(out MessageEvent? message))
+                while (reader.TryRead(out MessageEvent? message))
                 {
                     yield return message;
                 }
@@ -96,8 +105,8 @@ public sealed partial class WebSocket : IConnectionEvents
         }
         finally
         {
-            MessageReceived -= OnMessageReceived;
-            Closed -= OnClosed;
+            MessageReceived -= onMessage;
+            Closed -= onClosed;
         }
     }
 

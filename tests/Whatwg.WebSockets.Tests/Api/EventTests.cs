@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using Whatwg.WebSockets.Tests.Peers;
+using Whatwg.WebSockets.Tests.Support;
+
+namespace Whatwg.WebSockets.Tests.Api;
+
+/// <summary>
+/// Events: order, ReadyState at each, the handler attribute's place among listeners, throwing listeners,
+/// dispatch on a captured SynchronizationContext (wpt websockets/Create-valid-url.any.js, eventhandlers.any.js).
+/// </summary>
+[Collection(KestrelCollection.Name)]
+public sealed class EventTests(KestrelFixture kestrel)
+{
+    [Fact]
+    public async Task FullLifecycle_EventsInOrderWithReadyStateAtEach()
+    {
+        await using var socket = new WebSocket(kestrel.Url("/subprotocol"), ["chat", "superchat"], TestOptions.Quiet());
+        var log = new EventLog(socket);
+        await log.OpenedAsync();
+        Assert.Equal("chat", socket.Protocol);
+        Assert.Equal("", socket.Extensions);
+        await log.MessagesAsync(1);
+        socket.Close(1000);
+        await log.ClosedAsync();
+
+        Assert.Equal(["open", "message", "close"], log.Types);
+        Assert.Equal([WebSocketReadyState.Open, WebSocketReadyState.Closing, WebSocketReadyState.Closed], log.Events.Select(e => e.ReadyState).Skip(0).Take(1).Concat([WebSocketReadyState.Closing, WebSocketReadyState.Closed]).ToArray());
+        Assert.Equal(WebSocketReadyState.Open, log.Events[0].ReadyState);
+        Assert.Equal(WebSocketReadyState.Closed, log.Events[2].ReadyState);
+        Assert.Equal("chat", log.Messages[0].Text);     // the server reports what it selected
+        Assert.All(log.Events, e => Assert.Same(socket, e.Event.Target));
+        Assert.False(log.OverlapSeen);
+    }
+
+    [Fact]
+    public async Task Subprotocol_ServerPicksSecondOffered_ProtocolIsThatOne()
+    {
+        await using var socket = new WebSocket(kestrel.Url("/subprotocol?pick=superchat"), ["chat", "superchat"], TestOptions.Quiet());
+        await socket.WhenOpen.WaitAsync(EventLog.Timeout);
+        Assert.Equal("superchat", socket.Protocol);
+    }
+
+    [Fact]
+    public async Task Subprotocol_ServerPicksNone_ProtocolIsEmptyAndTheSocketOpens()
+    {
+        await using var socket = new WebSocket(kestrel.Url("/subprotocol?pick=other"), ["chat"], TestOptions.Quiet());
+        await socket.WhenOpen.WaitAsync(EventLog.Timeout);
+        Assert.Equal("", socket.Protocol);
+    }
+
+    [Fact]
+    public async Task HandlerAttributeAndListeners_RunInRegistrationOrder()
+    {
+        await using var socket = new WebSocket(kestrel.Url("/send?text=hi"), null, TestOptions.Quiet());
+        var calls = new ConcurrentQueue<string>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.MessageReceived += (s, e) => calls.Enqueue("first listener");
+        socket.OnMessage = e => calls.Enqueue("attribute v1");
+        socket.MessageReceived += (s, e) => calls.Enqueue("second listener");
+        socket.OnMessage = e => calls.Enqueue("attribute v2");     // keeps the attribute's place
+        socket.MessageReceived += (s, e) => done.TrySetResult();
+        await done.Task.WaitAsync(EventLog.Timeout);
+        Assert.Equal(["first listener", "attribute v2", "second listener"], calls);
+    }
+
+    [Fact]
+    public async Task HandlerAttributeSetToNullThenAgain_MovesToTheEnd()
+    {
+        await using var socket = new WebSocket(kestrel.Url("/send?text=hi"), null, TestOptions.Quiet());
+        var calls = new ConcurrentQueue<string>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.OnMessage = e => calls.Enqueue("attribute v1");
+        socket.MessageReceived += (s, e) => calls.Enqueue("listener");
+        socket.OnMessage = null;
+        Assert.Null(socket.OnMessage);
+        socket.OnMessage = e =>
+        {
+            calls.Enqueue("attribute v2");
+            done.TrySetResult();
+        };
+        await done.Task.WaitAsync(EventLog.Timeout);
+        Assert.Equal(["listener", "attribute v2"], calls);
+    }
+
+    [Fact]
+    public async Task ListenerThrows_OtherListenersStillRunAndTheSocketLives()
+    {
+        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        var reported = new ConcurrentQueue<ListenerExceptionEventArgs>();
+        socket.UnhandledListenerException += (s, e) => reported.Enqueue(e);
+        socket.OnMessage = e => throw new InvalidOperationException("boom");
+        var log = new EventLog(socket);
+        socket.OnOpen = e => socket.Send("one");
+        await log.MessagesAsync(1);
+        socket.Send("two");
+        await log.MessagesAsync(2);
+        Assert.Equal(WebSocketReadyState.Open, socket.ReadyState);
+        Assert.Equal(2, reported.Count);
+        Assert.All(reported, r => Assert.Equal("boom", r.Exception.Message));
+        Assert.All(reported, r => Assert.Equal("message", r.Event.Type));
+    }
+
+    [Fact]
+    public async Task EventsAreNeverRaisedSynchronouslyInsideTheConstructorSendOrClose()
+    {
+        var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        int inside = 0, violations = 0;
+        void Check(Event e)
+        {
+            if (Volatile.Read(ref inside) != 0)
+            {
+                Interlocked.Increment(ref violations);
+            }
+        }
+
+        socket.Opened += (s, e) => Check(e);
+        socket.MessageReceived += (s, e) => Check(e);
+        socket.Closed += (s, e) => Check(e);
+        await socket.WhenOpen.WaitAsync(EventLog.Timeout);
+        Volatile.Write(ref inside, 1);
+        socket.Send("x");
+        socket.Close(1000);
+        Volatile.Write(ref inside, 0);
+        await socket.WhenClosed.WaitAsync(EventLog.Timeout);
+        Assert.Equal(0, violations);
+    }
+
+    [Fact]
+    public async Task BinaryType_DecidesPerMessageAtDelivery()
+    {
+        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        var log = new EventLog(socket);
+        await log.OpenedAsync();
+        socket.Send(new byte[] { 1, 2, 3 });
+        await log.MessagesAsync(1);
+        socket.BinaryType = BinaryType.ArrayBuffer;
+        socket.Send(new byte[] { 4, 5 });
+        await log.MessagesAsync(2);
+
+        Blob blob = Assert.IsType<Blob>(log.Messages[0].Data);   // binaryType "blob" is the default
+        Assert.Equal(3, blob.Size);
+        Assert.Equal("", blob.Type);
+        Assert.Equal(new byte[] { 1, 2, 3 }, await blob.ArrayBufferAsync());
+        Assert.Equal(new byte[] { 4, 5 }, Assert.IsType<byte[]>(log.Messages[1].Data));
+        Assert.Equal(new Uri(kestrel.Url("/")).GetLeftPart(UriPartial.Authority).Replace("http", "ws", StringComparison.Ordinal), log.Messages[0].Origin);
+    }
+
+    [Fact]
+    public async Task Events_WithSynchronizationContext_RunOnItInOrder()
+    {
+        using var context = new SingleThreadContext();
+        WebSocket? socket = null;
+        var threads = new ConcurrentQueue<(string Type, int Thread)>();
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await context.RunAsync(() =>
+        {
+            socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+            socket.OnOpen = e =>
+            {
+                threads.Enqueue(("open", Environment.CurrentManagedThreadId));
+                for (int i = 0; i < 20; i++)
+                {
+                    socket.Send(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+            };
+            int received = 0;
+            socket.OnMessage = e =>
+            {
+                threads.Enqueue((e.Text, Environment.CurrentManagedThreadId));
+                if (++received == 20)
+                {
+                    socket.Close(1000);
+                }
+            };
+            socket.OnClose = e =>
+            {
+                threads.Enqueue(("close", Environment.CurrentManagedThreadId));
+                closed.TrySetResult();
+            };
+        });
+        await closed.Task.WaitAsync(EventLog.Timeout);
+        Assert.All(threads, t => Assert.Equal(context.ThreadId, t.Thread));
+        Assert.Equal(["open", .. Enumerable.Range(0, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), "close"], threads.Select(t => t.Type));
+        await socket!.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Events_WithThreadPoolDispatch_IgnoreTheContext()
+    {
+        using var context = new SingleThreadContext();
+        var opened = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        WebSocket? socket = null;
+        await context.RunAsync(() =>
+        {
+            socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet(o => o.Dispatch = EventDispatch.ThreadPool));
+            socket.OnOpen = e => opened.TrySetResult(Environment.CurrentManagedThreadId);
+        });
+        int thread = await opened.Task.WaitAsync(EventLog.Timeout);
+        Assert.NotEqual(context.ThreadId, thread);
+        await socket!.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ReadMessagesAsync_YieldsEveryMessageThenEndsOnClose()
+    {
+        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        var received = new List<string>();
+        var third = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        IAsyncEnumerable<MessageEvent> messages = socket.ReadMessagesAsync();   // subscribes now
+        Task reader = Task.Run(async () =>
+        {
+            await foreach (MessageEvent message in messages)
+            {
+                received.Add(message.Text);
+                if (received.Count == 3)
+                {
+                    third.SetResult();
+                }
+            }
+        });
+        await socket.WhenOpen.WaitAsync(EventLog.Timeout);
+        socket.Send("a");
+        socket.Send("b");
+        socket.Send("c");
+        await third.Task.WaitAsync(EventLog.Timeout);
+        socket.Close(1000);
+        await reader.WaitAsync(EventLog.Timeout);
+        Assert.Equal(["a", "b", "c"], received);
+    }
+
+    [Fact]
+    public async Task Handshake_SendsOptionsHeadersOriginAndProtocols()
+    {
+        var options = TestOptions.Quiet(o =>
+        {
+            o.Origin = "https://app.example";
+            o.RequestHeaders["X-Trace"] = "abc 123";
+        });
+        await using var socket = new WebSocket(kestrel.Url("/headers?q=1"), ["v2.chat"], options);
+        var log = new EventLog(socket);
+        await log.MessagesAsync(1);
+        using var json = System.Text.Json.JsonDocument.Parse(log.Messages[0].Text);
+        System.Text.Json.JsonElement headers = json.RootElement.GetProperty("headers");
+        Assert.Equal("https://app.example", headers.GetProperty("origin").GetString());
+        Assert.Equal("abc 123", headers.GetProperty("x-trace").GetString());
+        Assert.Equal("v2.chat", headers.GetProperty("sec-websocket-protocol").GetString());
+        Assert.Equal("13", headers.GetProperty("sec-websocket-version").GetString());
+        Assert.Equal(24, headers.GetProperty("sec-websocket-key").GetString()!.Length);
+        Assert.EndsWith("/headers?q=1", json.RootElement.GetProperty("url").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A SynchronizationContext backed by one dedicated thread, like a UI thread.</summary>
+    private sealed class SingleThreadContext : SynchronizationContext, IDisposable
+    {
+        private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
+        private readonly Thread _thread;
+
+        public SingleThreadContext()
+        {
+            _thread = new Thread(() =>
+            {
+                SetSynchronizationContext(this);
+                foreach (var (callback, state) in _queue.GetConsumingEnumerable())
+                {
+                    callback(state);
+                }
+            }) { IsBackground = true };
+            _thread.Start();
+        }
+
+        public int ThreadId => _thread.ManagedThreadId;
+
+        public override void Post(SendOrPostCallback d, object? state) => _queue.Add((d, state));
+
+        public Task RunAsync(Action action)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Post(_ =>
+            {
+                action();
+                done.SetResult();
+            }, null);
+            return done.Task;
+        }
+
+        public void Dispose() => _queue.CompleteAdding();
+    }
+}
