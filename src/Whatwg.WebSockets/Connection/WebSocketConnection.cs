@@ -235,17 +235,18 @@ internal sealed class WebSocketConnection
         while (!data.IsEmpty)
         {
             OperationStatus status = receiver.Read(data, out int consumed, out ReceivedFrame frame, out ProtocolViolation violation);
-            data = data.Slice(consumed);
-            if (status == OperationStatus.NeedMoreData)
-            {
-                break;
-            }
-
             if (status == OperationStatus.InvalidData)
             {
                 FailForViolation(violation);
                 return false;
             }
+
+            if (status == OperationStatus.NeedMoreData)
+            {
+                break;
+            }
+
+            data = data.Slice(consumed);
 
             switch (frame.Kind)
             {

@@ -15,16 +15,18 @@ internal enum QueuedKind : byte
 internal readonly record struct QueuedTask(QueuedKind Kind, object? Data, long Size);
 
 /// <summary>
-/// Delivers a socket's tasks one at a time, in order, never re-entrantly and never on the I/O loop:
-/// posted to a <see cref="SynchronizationContext"/> when one was captured, else drained by one
-/// thread-pool work item at a time, which takes a whole burst of messages per hop.
+/// Delivers a socket's tasks one at a time, in order, never re-entrantly and never on the I/O loop.
+/// At most one drain is scheduled at a time; it runs on the captured <see cref="SynchronizationContext"/>
+/// (posted there) or on the thread pool, and takes a whole burst of tasks per hop. Serializing here,
+/// rather than posting each task, keeps the order even on contexts that run posts concurrently
+/// (the base <see cref="SynchronizationContext"/> and test-framework contexts do).
 /// </summary>
 /// <remarks>Thread-safe: <see cref="Enqueue"/> may be called from any thread.</remarks>
 internal sealed class EventDispatcher : IThreadPoolWorkItem
 {
     private const int BatchLimit = 256;
 
-    private static readonly SendOrPostCallback s_runOne = static state => ((EventDispatcher)state!).RunOne();
+    private static readonly SendOrPostCallback s_drain = static state => ((EventDispatcher)state!).Drain();
 
     private readonly ConcurrentQueue<QueuedTask> _queue = new();
     private readonly Action<QueuedTask> _run;
@@ -34,32 +36,35 @@ internal sealed class EventDispatcher : IThreadPoolWorkItem
     public EventDispatcher(Action<QueuedTask> run, SynchronizationContext? context)
     {
         _run = run;
-        _context = context;
+
+        // The base class posts to the thread pool: no thread affinity to keep, so use our own queue.
+        _context = context is null || context.GetType() == typeof(SynchronizationContext) ? null : context;
     }
 
     public void Enqueue(QueuedTask task)
     {
         _queue.Enqueue(task);
+        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        {
+            Schedule();
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => Drain();
+
+    private void Schedule()
+    {
         if (_context is not null)
         {
-            // One post per task: the context runs posts in order, one at a time.
-            _context.Post(s_runOne, this);
+            _context.Post(s_drain, this);
         }
-        else if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        else
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
 
-    private void RunOne()
-    {
-        if (_queue.TryDequeue(out QueuedTask task))
-        {
-            _run(task);
-        }
-    }
-
-    void IThreadPoolWorkItem.Execute()
+    private void Drain()
     {
         while (true)
         {
@@ -71,7 +76,7 @@ internal sealed class EventDispatcher : IThreadPoolWorkItem
             if (!_queue.IsEmpty)
             {
                 // Let other work run between long bursts; we stay scheduled.
-                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                Schedule();
                 return;
             }
 

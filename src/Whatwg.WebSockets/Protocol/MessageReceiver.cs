@@ -187,7 +187,8 @@ internal sealed class MessageReceiver
                 return false;
             }
 
-            consumed += used - _headerLength;
+            // On InvalidData, TryRead may report fewer bytes than were buffered; never step backwards.
+            consumed += Math.Max(0, used - _headerLength);
             _headerLength = 0;
         }
 

@@ -185,6 +185,42 @@ public sealed class EventTests(KestrelFixture kestrel)
     }
 
     [Fact]
+    public async Task Events_WithAContextThatRunsPostsConcurrently_StillOneAtATimeInOrder()
+    {
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(new ConcurrentContext());
+        WebSocket socket;
+        try
+        {
+            socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        await using (socket)
+        {
+            var log = new EventLog(socket);
+            await log.OpenedAsync();
+            for (int i = 0; i < 3000; i++)
+            {
+                socket.Send(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            await log.MessagesAsync(3000);
+            Assert.Equal(Enumerable.Range(0, 3000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), log.Messages.Select(m => m.Text));
+            Assert.False(log.OverlapSeen);
+        }
+    }
+
+    /// <summary>A context whose posts run in parallel on the thread pool, with no ordering guarantee.</summary>
+    private sealed class ConcurrentContext : SynchronizationContext
+    {
+        public override void Post(SendOrPostCallback d, object? state) => ThreadPool.QueueUserWorkItem(_ => d(state));
+    }
+
+    [Fact]
     public async Task Events_WithThreadPoolDispatch_IgnoreTheContext()
     {
         using var context = new SingleThreadContext();
