@@ -198,7 +198,16 @@ internal sealed class ClientSession : IDisposable
     private void OnMessage(MessageEvent message)
     {
         // Events come one at a time and in order, so lines are printed in the order the messages arrived.
-        _output.WriteLine(MessageFormatter.Format(message, _settings.BinaryFormat));
+        try
+        {
+            _output.WriteLine(MessageFormatter.Format(message, _settings.BinaryFormat));
+        }
+        catch (IOException)
+        {
+            // stdout is gone (e.g. piped into `head -1`): nobody reads the messages any more, so say goodbye.
+            message.Target?.Close(1000);
+        }
+
         Interlocked.Increment(ref _received);
         _activity.Release();
     }

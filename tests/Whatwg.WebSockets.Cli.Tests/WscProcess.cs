@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Whatwg.WebSockets.Cli.Tests;
+
+/// <summary>What a finished wsc run left behind.</summary>
+public sealed record WscResult(int ExitCode, byte[] StdoutBytes, string Stderr)
+{
+    public string Stdout => Encoding.UTF8.GetString(StdoutBytes);
+
+    /// <summary>The stdout lines, without the empty entry after the last newline.</summary>
+    public string[] Lines => Stdout.Length == 0 ? [] : Stdout.TrimEnd('\n').Split('\n');
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Stdout}--- stderr ---\n{Stderr}";
+}
+
+/// <summary>Runs the built wsc.dll as a child process with redirected standard streams and a time limit.</summary>
+public static class WscProcess
+{
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+    private static readonly Lazy<string> WscPath = new(FindWsc);
+
+    /// <summary>Starts wsc, writes <paramref name="stdinLines"/>, then closes stdin (or keeps it open until wsc exits).</summary>
+    public static async Task<WscResult> RunAsync(IEnumerable<string> args, IEnumerable<string>? stdinLines = null, bool closeStdin = true, TimeSpan? timeout = null)
+    {
+        var utf8 = new UTF8Encoding(false);
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardInputEncoding = utf8,
+            StandardErrorEncoding = utf8,
+        };
+        start.ArgumentList.Add(WscPath.Value);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        var stdout = new MemoryStream();
+        Task stdoutDone = process.StandardOutput.BaseStream.CopyToAsync(stdout);
+        Task<string> stderrDone = process.StandardError.ReadToEndAsync();
+        try
+        {
+            process.StandardInput.NewLine = "\n";
+            foreach (string line in stdinLines ?? [])
+            {
+                await process.StandardInput.WriteLineAsync(line);
+            }
+
+            await process.StandardInput.FlushAsync();
+            if (closeStdin)
+            {
+                process.StandardInput.Close();
+            }
+
+            using var limit = new CancellationTokenSource(timeout ?? DefaultTimeout);
+            try
+            {
+                await process.WaitForExitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                await Task.WhenAll(stdoutDone, stderrDone);
+                throw new TimeoutException($"wsc did not exit within {(timeout ?? DefaultTimeout).TotalSeconds} s\n{new WscResult(-1, stdout.ToArray(), stderrDone.Result)}");
+            }
+
+            await Task.WhenAll(stdoutDone, stderrDone);
+            return new WscResult(process.ExitCode, stdout.ToArray(), await stderrDone);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            try
+            {
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The pipe is already broken: the child has gone.
+            }
+        }
+    }
+
+    /// <summary>
+    /// src/Whatwg.WebSockets.Cli/bin/&lt;Configuration&gt;/net10.0/wsc.dll under the repository root, for the
+    /// configuration these tests were built with (read from this assembly's own bin/&lt;Configuration&gt;/&lt;tfm&gt;/ path).
+    /// </summary>
+    private static string FindWsc()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string framework = here.Name;
+        string configuration = here.Parent?.Name ?? "Debug";
+        DirectoryInfo? root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Whatwg.WebSockets.slnx")))
+        {
+            root = root.Parent;
+        }
+
+        if (root is null)
+        {
+            throw new InvalidOperationException($"no Whatwg.WebSockets.slnx above {AppContext.BaseDirectory}");
+        }
+
+        string path = Path.Combine(root.FullName, "src", "Whatwg.WebSockets.Cli", "bin", configuration, framework, "wsc.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"wsc.dll is not built at {path}", path);
+    }
+}
