@@ -38,7 +38,12 @@ public sealed class WssTests : IAsyncLifetime
         builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen =>
         {
             listen.Protocols = HttpProtocols.Http1;
-            listen.UseHttps(_certificate);
+            listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = _certificate,
+                ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate,
+                ClientCertificateValidation = (_, _, _) => true,   // the test checks which certificate arrived
+            });
         }));
 
         _app = builder.Build();
@@ -134,6 +139,36 @@ public sealed class WssTests : IAsyncLifetime
         log.AssertFailed(opened: false, WebSocketFailure.TlsFailed, "TLS", closeCodeSent: null);
     }
 
+    [Theory]
+    [InlineData(false, "no client certificate")]
+    [InlineData(true, "CN=Whatwg.WebSockets test client")]
+    public async Task ClientCertificates_AreOfferedToAServerThatAsks(bool withCertificate, string expectedSubject)
+    {
+        using RSA rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=Whatwg.WebSockets test client", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
+        using X509Certificate2 created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        using X509Certificate2 client = X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), password: null);
+
+        string thumbprint = _certificate.Thumbprint;
+        var options = new WebSocketOptions
+        {
+            KeepAliveInterval = Timeout.InfiniteTimeSpan,
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString() == thumbprint,
+        };
+        if (withCertificate)
+        {
+            options.ClientCertificates = [client];
+        }
+
+        await using var ws = new WebSocket(new Uri(_echo, "/whoami"), null, options);
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ws.OnMessage = e => received.TrySetResult(e.Text);
+        Assert.Equal(expectedSubject, await received.Task.WaitAsync(s_wait));
+        ws.Close(1000);
+        Assert.True((await ws.WhenClosed.WaitAsync(s_wait)).WasClean);
+    }
+
     /// <summary>RSA 2048, SAN 127.0.0.1 and localhost, serverAuth; re-imported from PFX so the private key is usable by Kestrel.</summary>
     private static X509Certificate2 CreateSelfSignedCertificate()
     {
@@ -162,6 +197,12 @@ public sealed class WssTests : IAsyncLifetime
         }
 
         using System.Net.WebSockets.WebSocket ws = await context.WebSockets.AcceptWebSocketAsync();
+        if (context.Request.Path == "/whoami")
+        {
+            string subject = context.Connection.ClientCertificate?.Subject ?? "no client certificate";
+            await ws.SendAsync(System.Text.Encoding.UTF8.GetBytes(subject), System.Net.WebSockets.WebSocketMessageType.Text, true, context.RequestAborted);
+        }
+
         byte[] buffer = new byte[64 * 1024];
         using var message = new MemoryStream();
         CancellationToken ct = context.RequestAborted;
