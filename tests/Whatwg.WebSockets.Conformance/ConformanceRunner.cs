@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using Whatwg.WebSockets.Conformance.Clients;
+using Whatwg.WebSockets.Conformance.Fuzzing;
+
+namespace Whatwg.WebSockets.Conformance;
+
+/// <summary>Drives a client through cases against one <see cref="FuzzingServer"/>, one case at a time.</summary>
+public static class ConformanceRunner
+{
+    public static async Task<IReadOnlyList<CaseResult>> RunAsync(IConformanceClient client, IReadOnlyList<CaseDefinition> cases, Action<CaseResult>? progress = null)
+    {
+        await using var server = new FuzzingServer(cases);
+        var results = new List<CaseResult>(cases.Count);
+        foreach (CaseDefinition definition in cases)
+        {
+            results.Add(await RunCaseAsync(server, client, definition));
+            progress?.Invoke(results[^1]);
+        }
+
+        return results;
+    }
+
+    public static async Task<CaseResult> RunCaseAsync(FuzzingServer server, IConformanceClient client, CaseDefinition definition)
+    {
+        var clock = Stopwatch.StartNew();
+        Task<CaseResult> session = server.ExpectSessionAsync(definition.Id);
+        using var timeout = new CancellationTokenSource(definition.Timeout + TimeSpan.FromSeconds(5));
+        Task run = client.RunAsync(server.CaseUrl(definition.Id), timeout.Token);
+        try
+        {
+            CaseResult result = await session.WaitAsync(definition.Timeout + TimeSpan.FromSeconds(5));
+            await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5)));
+            return result;
+        }
+        catch (TimeoutException)
+        {
+            return new CaseResult(definition.Id, Verdict.Failed, Verdict.Failed, Verdict.Failed, "the client never connected or the case never ended", clock.Elapsed);
+        }
+    }
+}
