@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every Autobahn-class case against our client and ClientWebSocket, and rewrites the
+# generated part of docs/conformance.md. Extra arguments go to the runner (e.g. --cases 6.4).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+dotnet build tests/Whatwg.WebSockets.Conformance -c Release -nologo -v quiet >/dev/null
+dotnet tests/Whatwg.WebSockets.Conformance/bin/Release/net10.0/Whatwg.WebSockets.Conformance.dll --report docs/conformance.md "$@"
