@@ -34,6 +34,7 @@ public sealed partial class WebSocket : IConnectionEvents
     private long _queuedTotal;
     private long _undelivered;
     private TaskCompletionSource? _deliveryWaiter;
+    private long _deliveryThreshold;
 
     /// <summary>The <c>onopen</c> handler: one assignable handler holding one place among the <see cref="Opened"/> listeners.</summary>
     public Action<Event>? OnOpen { get => _open.Attribute; set => _open.Attribute = value; }
@@ -112,7 +113,8 @@ public sealed partial class WebSocket : IConnectionEvents
 
     long IConnectionEvents.OnMessage(in ReceivedFrame message)
     {
-        long size = message.Kind == ReceivedKind.Text ? message.Text.Length * sizeof(char) : message.Bytes.Length;
+        // Each message counts one byte more than its payload, so an empty message is still "undelivered".
+        long size = 1 + (message.Kind == ReceivedKind.Text ? message.Text.Length * sizeof(char) : message.Bytes.Length);
         long undelivered = Interlocked.Add(ref _undelivered, size);
         _dispatcher.Enqueue(new QueuedTask(QueuedKind.Message, message.Data, size));
         return undelivered;
@@ -128,15 +130,16 @@ public sealed partial class WebSocket : IConnectionEvents
 
     void IConnectionEvents.OnClosed(ConnectionClosure closure) => _dispatcher.Enqueue(new QueuedTask(QueuedKind.Closed, closure, 0));
 
-    ValueTask IConnectionEvents.WaitForDeliveryAsync()
+    ValueTask IConnectionEvents.WaitForDeliveryAsync(long threshold)
     {
         lock (_stateLock)
         {
-            if (Interlocked.Read(ref _undelivered) <= _options.MaxUndeliveredBytes / 2 || _readyState == (int)WebSocketReadyState.Closed)
+            if (Interlocked.Read(ref _undelivered) <= threshold || _readyState == (int)WebSocketReadyState.Closed)
             {
                 return ValueTask.CompletedTask;
             }
 
+            _deliveryThreshold = threshold;
             _deliveryWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return new ValueTask(_deliveryWaiter.Task);
         }
@@ -191,20 +194,24 @@ public sealed partial class WebSocket : IConnectionEvents
 
     private void RunMessage(object data, long size)
     {
-        long undelivered = Interlocked.Add(ref _undelivered, -size);
-        if (undelivered <= _options.MaxUndeliveredBytes / 2 && Volatile.Read(ref _deliveryWaiter) is not null)
+        try
         {
-            ReleaseDeliveryWaiter();
+            // "If ready state is not OPEN, then return": messages that arrive after close() are dropped.
+            if (_readyState == (int)WebSocketReadyState.Open)
+            {
+                object value = data is byte[] bytes && BinaryType == BinaryType.Blob ? Blob.Wrap(bytes, string.Empty) : data;
+                Fire(_message, new MessageEvent(value, _url.Origin));
+            }
         }
-
-        // "If ready state is not OPEN, then return": messages that arrive after close() are dropped.
-        if (_readyState != (int)WebSocketReadyState.Open)
+        finally
         {
-            return;
+            // Counted as delivered only once its listeners have run, so whatever they sent is already queued.
+            long undelivered = Interlocked.Add(ref _undelivered, -size);
+            if (Volatile.Read(ref _deliveryWaiter) is not null && undelivered <= Volatile.Read(ref _deliveryThreshold))
+            {
+                ReleaseDeliveryWaiter();
+            }
         }
-
-        object value = data is byte[] bytes && BinaryType == BinaryType.Blob ? Blob.Wrap(bytes, string.Empty) : data;
-        Fire(_message, new MessageEvent(value, _url.Origin));
     }
 
     private void RunClosed(ConnectionClosure closure)

@@ -17,8 +17,11 @@ internal interface IConnectionEvents
     /// <summary>The connection is closed. Called exactly once.</summary>
     void OnClosed(ConnectionClosure closure);
 
-    /// <summary>Completes when undelivered messages fall back under the limit (receive backpressure).</summary>
-    ValueTask WaitForDeliveryAsync();
+    /// <summary>
+    /// Completes when the bytes of received messages not yet delivered to listeners fall to <paramref name="threshold"/>
+    /// or below (each message counts one byte more than its payload, so 0 means "all delivered"), or the socket closes.
+    /// </summary>
+    ValueTask WaitForDeliveryAsync(long threshold);
 }
 
 /// <summary>How the connection ended: the close event's values, and the cause when it was failed or dropped.</summary>

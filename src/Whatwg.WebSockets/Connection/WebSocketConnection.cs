@@ -195,8 +195,18 @@ internal sealed class WebSocketConnection
                 }
 
                 _lastActivity = Environment.TickCount64;
-                if (!ProcessReceived(buffer.AsSpan(0, read), out long undelivered))
+                ProtocolViolation violation = ProcessReceived(buffer.AsSpan(0, read), out long undelivered);
+                if (violation != ProtocolViolation.None)
                 {
+                    // Messages that arrived before the violation are the peer's valid words: let listeners see
+                    // them (and answer them) before the connection fails, but not for longer than the close timeout.
+                    ValueTask delivered = _events.WaitForDeliveryAsync(0);
+                    if (!delivered.IsCompleted)
+                    {
+                        await AwaitBounded(delivered, _closeTimeout).ConfigureAwait(false);
+                    }
+
+                    FailForViolation(violation);
                     return;
                 }
 
@@ -209,7 +219,7 @@ internal sealed class WebSocketConnection
                 if (undelivered > _maxUndeliveredBytes)
                 {
                     // Receive backpressure: stop reading until listeners catch up; TCP tells the server.
-                    await _events.WaitForDeliveryAsync().ConfigureAwait(false);
+                    await _events.WaitForDeliveryAsync(_maxUndeliveredBytes / 2).ConfigureAwait(false);
                 }
             }
         }
@@ -227,8 +237,20 @@ internal sealed class WebSocketConnection
         }
     }
 
-    /// <summary>Feeds one read to the engine. False when reading should stop (the connection failed).</summary>
-    private bool ProcessReceived(ReadOnlySpan<byte> data, out long undelivered)
+    private static async Task AwaitBounded(ValueTask wait, TimeSpan bound)
+    {
+        try
+        {
+            await wait.AsTask().WaitAsync(bound).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Listeners are slow; fail anyway.
+        }
+    }
+
+    /// <summary>Feeds one read to the engine; returns the violation that stops reading, or None.</summary>
+    private ProtocolViolation ProcessReceived(ReadOnlySpan<byte> data, out long undelivered)
     {
         undelivered = 0;
         MessageReceiver receiver = _engine.Receiver;
@@ -237,8 +259,7 @@ internal sealed class WebSocketConnection
             OperationStatus status = receiver.Read(data, out int consumed, out ReceivedFrame frame, out ProtocolViolation violation);
             if (status == OperationStatus.InvalidData)
             {
-                FailForViolation(violation);
-                return false;
+                return violation;
             }
 
             if (status == OperationStatus.NeedMoreData)
@@ -289,7 +310,7 @@ internal sealed class WebSocketConnection
             }
         }
 
-        return true;
+        return ProtocolViolation.None;
     }
 
     private void FailForViolation(ProtocolViolation violation)
