@@ -4,7 +4,8 @@ namespace Whatwg.WebSockets.Dispatch;
 /// One event type's listeners in the order they were added, as the DOM keeps them: the event handler
 /// attribute (<c>onmessage</c>, here <c>OnMessage</c>) holds one place in the list, taken when it is first
 /// set to a handler, kept when it is changed, and given up when it is set to null; C# <c>+=</c> handlers
-/// are appended. Dispatch iterates over a snapshot, so listeners added during an event see the next one.
+/// are appended. Dispatch iterates over a snapshot, so listeners added during an event see the next one,
+/// while a listener removed during an event is skipped at once (its removed flag is set).
 /// </summary>
 /// <remarks>Thread-safe: changes copy the array under a lock; dispatch reads it without one.</remarks>
 internal sealed class ListenerList<TEvent>
@@ -25,6 +26,7 @@ internal sealed class ListenerList<TEvent>
                 {
                     if (_attribute is not null)
                     {
+                        _attribute.Removed = true;
                         _listeners = Array.FindAll(_listeners, l => l != _attribute);
                         _attribute = null;
                     }
@@ -70,6 +72,7 @@ internal sealed class ListenerList<TEvent>
             int index = Array.FindLastIndex(_listeners, l => l.Handler == handler);
             if (index >= 0)
             {
+                _listeners[index].Removed = true;
                 Listener[] copy = [.. _listeners];
                 _listeners = [.. copy.AsSpan(0, index), .. copy.AsSpan(index + 1)];
             }
@@ -81,6 +84,12 @@ internal sealed class ListenerList<TEvent>
     {
         foreach (Listener listener in _listeners)
         {
+            // DOM: a listener removed while the event is being dispatched is not called.
+            if (listener.Removed)
+            {
+                continue;
+            }
+
             try
             {
                 if (listener.Handler is { } handler)
@@ -104,5 +113,7 @@ internal sealed class ListenerList<TEvent>
         public Action<TEvent>? Callback { get; set; }
 
         public EventHandler<TEvent>? Handler { get; init; }
+
+        public volatile bool Removed;
     }
 }

@@ -141,9 +141,19 @@ public class HandshakeResponseValidatorTests
     }
 
     [Fact]
-    public void Validate_ProtocolsOfferedButNoneSelected_SucceedsWithEmptyProtocol()
+    public void Validate_ProtocolsOfferedButNoneSelected_FailsWithMissingSubprotocol()
     {
+        // WHATWG "establish a WebSocket connection": offered protocols and no Sec-WebSocket-Protocol fail.
         HandshakeResult result = Validate(101, s_good, ["chat"]);
+
+        Assert.Equal(HandshakeFailure.MissingSubprotocol, result.Failure);
+        Assert.Contains("subprotocol", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_NoProtocolsOfferedNoneSelected_Succeeds()
+    {
+        HandshakeResult result = Validate(101, s_good, []);
 
         Assert.True(result.Succeeded, result.Message);
         Assert.Equal(string.Empty, result.Protocol);

@@ -41,11 +41,15 @@ public sealed class EventTests(KestrelFixture kestrel)
     }
 
     [Fact]
-    public async Task Subprotocol_ServerPicksNone_ProtocolIsEmptyAndTheSocketOpens()
+    public async Task Subprotocol_OfferedButServerPicksNone_FailsTheConnection()
     {
+        // WHATWG: protocols offered and no Sec-WebSocket-Protocol in the response fails the connection.
         await using var socket = new WebSocket(kestrel.Url("/subprotocol?pick=other"), ["chat"], TestOptions.Quiet());
-        await socket.WhenOpen.WaitAsync(EventLog.Timeout);
-        Assert.Equal("", socket.Protocol);
+        var log = new EventLog(socket);
+        CloseEvent close = await log.ClosedAsync();
+        Assert.Equal(["error", "close"], log.Types);
+        Assert.Equal(1006, close.Code);
+        Assert.Contains("subprotocol", ((ErrorEvent)log.Events[0].Event).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,7 +10,13 @@ public sealed class SendTests(KestrelFixture kestrel)
     [Fact]
     public async Task Send_WhileConnecting_ThrowsInvalidStateError()
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        // A server that reads the handshake and never answers keeps the socket CONNECTING.
+        await using var server = Peers.ScriptedServer.Start(async conn =>
+        {
+            await conn.ReadHandshakeAsync();
+            await Task.Delay(TimeSpan.FromSeconds(5), conn.Stopping);
+        });
+        await using var socket = new WebSocket(server.Url("/").ToString(), null, TestOptions.Quiet());
         var error = Assert.Throws<InvalidStateErrorException>(() => socket.Send("x"));
         Assert.Equal("InvalidStateError", error.Name);
         Assert.IsAssignableFrom<InvalidOperationException>(error);

@@ -108,13 +108,23 @@ public sealed class NodeWsInteropTests(NodeWsServerFixture node)
     [Theory]
     [InlineData(null, "chat")]
     [InlineData("superchat", "superchat")]
-    [InlineData("unknown", "")]
     public async Task Subprotocol_SelectedByServer_IsReported(string? pick, string expected)
     {
         string path = pick is null ? "/echo" : $"/echo?protocol={pick}";
         await using var socket = new WebSocket(node.Url(path).ToString(), ["chat", "superchat"], TestOptions.Quiet());
         await socket.WhenOpen.WaitAsync(EventLog.Timeout);
         Assert.Equal(expected, socket.Protocol);
+    }
+
+    [Fact]
+    public async Task Subprotocol_NoneSelected_FailsTheConnection()
+    {
+        await using var socket = new WebSocket(node.Url("/echo?protocol=unknown").ToString(), ["chat", "superchat"], TestOptions.Quiet());
+        var log = new EventLog(socket);
+        CloseEvent close = await log.ClosedAsync();
+        Assert.Equal(["error", "close"], log.Types);
+        Assert.Equal(WebSocketFailure.HandshakeFailed, ((ErrorEvent)log.Events[0].Event).Exception.Failure);
+        Assert.False(close.WasClean);
     }
 
     [Fact]

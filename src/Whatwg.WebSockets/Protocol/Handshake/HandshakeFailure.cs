@@ -16,6 +16,8 @@ internal enum HandshakeFailure
     UnofferedExtension,
     /// <summary>§4.1, item 6: a subprotocol the client did not offer (or more than one).</summary>
     UnofferedSubprotocol,
+    /// <summary>WHATWG: subprotocols were offered and the response selected none.</summary>
+    MissingSubprotocol,
     /// <summary>RFC 7692: the extension's parameters do not match what was offered.</summary>
     BadExtensionParameters,
 }

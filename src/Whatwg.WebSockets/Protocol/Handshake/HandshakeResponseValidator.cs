@@ -72,6 +72,14 @@ internal static class HandshakeResponseValidator
             return Fail(HandshakeFailure.UnofferedSubprotocol, "the server chose more than one subprotocol");
         }
 
+        // WHATWG "establish a WebSocket connection": "If protocols is not the empty list and extracting header
+        // list values given `Sec-WebSocket-Protocol` and response's header list results in null, failure, or
+        // the empty byte sequence, then fail the WebSocket connection."
+        if (protocolValues.Count == 0 && offeredProtocols.Count > 0)
+        {
+            return Fail(HandshakeFailure.MissingSubprotocol, "the server chose none of the subprotocols we offered");
+        }
+
         if (protocolValues.Count == 1)
         {
             protocol = protocolValues[0];
