@@ -26,6 +26,7 @@ public sealed class CaseSession
     private int? _remoteCloseCode;
     private string? _clientViolation;
     private volatile bool _tcpClosed;
+    private volatile bool _killedByServer;
 
     internal CaseSession(Socket socket, CaseDefinition definition)
     {
@@ -212,6 +213,11 @@ public sealed class CaseSession
 
     private void Kill()
     {
+        if (!_tcpClosed)
+        {
+            _killedByServer = true;
+        }
+
         _killed.Cancel();
         _tcpClosed = true;
         try
@@ -491,6 +497,13 @@ public sealed class CaseSession
             closeReason = _expectedClose.ClosedByServer
                 ? "the client closed or dropped the connection although the server was to close it"
                 : "the client did not fail the connection; the server had to end it";
+        }
+        else if (!_expectedClose.ClosedByServer && _killedByServer && !_closeReceived)
+        {
+            // Stricter than the original judge: a client that was to fail the connection but had to be
+            // cut off by the server's timer did not fail it.
+            close = Verdict.Failed;
+            closeReason = "the client neither failed nor closed the connection; the server's timer had to drop it";
         }
         else if (_expectedClose.RequireClean && !clean)
         {

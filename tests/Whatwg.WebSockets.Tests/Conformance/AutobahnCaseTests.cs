@@ -23,8 +23,12 @@ public sealed class FuzzingServerFixture : IAsyncLifetime
 /// Every Autobahn-class case (groups 1-7, 9, 10) against our client: each must be OK, or INFORMATIONAL where
 /// the case only reports. NON-STRICT and FAILED fail the test, with the judge's reason.
 /// </summary>
+[Collection(Name)]
 public sealed class AutobahnCaseTests(FuzzingServerFixture fixture) : IClassFixture<FuzzingServerFixture>
 {
+    /// <summary>Run alone: the fail-fast and kill timers of some cases are short (0.5-1 s), as in the original.</summary>
+    public const string Name = "Autobahn cases";
+
     public static TheoryData<string> CaseIds
     {
         get
@@ -49,4 +53,9 @@ public sealed class AutobahnCaseTests(FuzzingServerFixture fixture) : IClassFixt
             result.Verdict is Verdict.Ok or Verdict.Informational,
             $"case {id} ({definition.Description}): {ConformanceReport.Name(result.Verdict)}: {result.Reason}");
     }
+}
+
+[CollectionDefinition(AutobahnCaseTests.Name, DisableParallelization = true)]
+public sealed class AutobahnCollection
+{
 }
