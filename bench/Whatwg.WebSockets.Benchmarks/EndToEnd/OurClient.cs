@@ -1,0 +1,150 @@
+namespace Whatwg.WebSockets.Benchmarks.EndToEnd;
+
+/// <summary>The scenarios written against our WHATWG API, as a user would write them.</summary>
+internal static class OurClient
+{
+    private static WebSocketOptions Options => new() { KeepAliveInterval = Timeout.InfiniteTimeSpan, MaxMessageSize = 256L << 20 };
+
+    public static async Task<Measurement> SendAsync(Uri server, int size, long count)
+    {
+        await using var socket = new WebSocket(new Uri(server, "/sink"), null, Options);
+        await socket.WhenOpen;
+        byte[] payload = new byte[size];
+        var meter = new Meter();
+        for (long i = 0; i < count; i++)
+        {
+            socket.Send(payload.AsSpan());
+
+            // A producer's backpressure: let the queue drain when it passes 4 MiB (reading BufferedAmount is one volatile read).
+            if (socket.BufferedAmount > (4 << 20))
+            {
+                await socket.FlushAsync();
+            }
+        }
+
+        await socket.FlushAsync();
+        Measurement result = meter.Stop(count, count * size);
+        socket.Close(1000);
+        await socket.WhenClosed;
+        return result;
+    }
+
+    public static async Task<Measurement> ReceiveAsync(Uri server, int size, long count)
+    {
+        var meter = new Meter();
+        await using var socket = new WebSocket(new Uri(server, $"/flood?size={size}&count={count}"), null, Options) { BinaryType = BinaryType.ArrayBuffer };
+        long received = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.OnMessage = e =>
+        {
+            if (++received == count)
+            {
+                done.TrySetResult();
+            }
+        };
+        await done.Task;
+        Measurement result = meter.Stop(count, count * size);
+        await socket.WhenClosed;
+        return result;
+    }
+
+    public static async Task<Measurement> EchoAsync(Uri server, int size, long count, int inFlight)
+    {
+        await using var socket = new WebSocket(new Uri(server, "/echo"), null, Options) { BinaryType = BinaryType.ArrayBuffer };
+        await socket.WhenOpen;
+        byte[] payload = new byte[size];
+        long sent = 0, received = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.OnMessage = e =>
+        {
+            if (++received == count)
+            {
+                done.TrySetResult();
+            }
+            else if (sent < count)
+            {
+                sent++;
+                socket.Send(payload.AsSpan());
+            }
+        };
+        var meter = new Meter();
+
+        // The first messages go from the event thread too, so that sends never race the handler.
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        for (; sent < Math.Min(inFlight, count); sent++)
+        {
+            socket.Send(payload.AsSpan());
+        }
+
+        await done.Task;
+        Measurement result = meter.Stop(count, count * size);
+        socket.Close(1000);
+        await socket.WhenClosed;
+        return result;
+    }
+
+    public static async Task<Measurement> ConnectAsync(Uri server, long count, int parallel)
+    {
+        var meter = new Meter();
+        long next = 0;
+        await Task.WhenAll(Enumerable.Range(0, parallel).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Increment(ref next) <= count)
+            {
+                var socket = new WebSocket(new Uri(server, "/sink"), null, Options);
+                await socket.WhenOpen;
+                socket.Close(1000);
+                await socket.WhenClosed;
+            }
+        })));
+        return meter.Stop(count, 0);
+    }
+
+    public static async Task<(double ManagedPerConnection, double WorkingSetPerConnection)> IdleMemoryAsync(Uri server, int connections)
+    {
+        (long managed0, long ws0) = Memory.Snapshot();
+        var sockets = new WebSocket[connections];
+        using (var gate = new SemaphoreSlim(64))
+        {
+            await Task.WhenAll(Enumerable.Range(0, connections).Select(async i =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    sockets[i] = new WebSocket(new Uri(server, "/sink"), null, Options);
+                    await sockets[i].WhenOpen;
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        (long managed1, long ws1) = Memory.Snapshot();
+        foreach (WebSocket socket in sockets)
+        {
+            socket.Close(1000);
+        }
+
+        await Task.WhenAll(sockets.Select(s => s.WhenClosed));
+        return ((double)(managed1 - managed0) / connections, (double)(ws1 - ws0) / connections);
+    }
+}
+
+internal static class Memory
+{
+    public static (long Managed, long WorkingSet) Snapshot()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        long managed = GC.GetTotalMemory(forceFullCollection: true);
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        process.Refresh();
+        return (managed, process.WorkingSet64);
+    }
+}
