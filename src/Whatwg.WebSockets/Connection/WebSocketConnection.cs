@@ -176,26 +176,56 @@ internal sealed class WebSocketConnection
     private async Task ReadLoopAsync()
     {
         byte[]? buffer = null;
+        MessageReceiver receiver = _engine.Receiver;
         try
         {
             while (true)
             {
-                if (buffer is null)
+                ProtocolViolation violation;
+                long undelivered = 0;
+                Memory<byte> direct = receiver.GetDirectBuffer(ReceiveBufferSize);
+                if (!direct.IsEmpty)
                 {
-                    // An idle connection waits with a zero-byte read and holds no receive buffer.
-                    await _stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
-                    buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+                    // A large payload: read it straight into the message, as much at a time as the transport gives.
+                    int count = await _stream.ReadAsync(direct).ConfigureAwait(false);
+                    if (count == 0)
+                    {
+                        OnEndOfStream();
+                        return;
+                    }
+
+                    _lastActivity = Environment.TickCount64;
+                    OperationStatus status = receiver.CommitDirect(count, out ReceivedFrame frame, out violation);
+                    if (status == OperationStatus.Done)
+                    {
+                        HandleFrame(frame, ref undelivered);
+                    }
+                }
+                else
+                {
+                    if (buffer is null)
+                    {
+                        // An idle connection waits with a zero-byte read and holds no receive buffer.
+                        await _stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                        buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+                    }
+
+                    int read = await _stream.ReadAsync(buffer).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        OnEndOfStream();
+                        return;
+                    }
+
+                    _lastActivity = Environment.TickCount64;
+                    violation = ProcessReceived(buffer.AsSpan(0, read), out undelivered);
+                    if (read < buffer.Length)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = null;
+                    }
                 }
 
-                int read = await _stream.ReadAsync(buffer).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    OnEndOfStream();
-                    return;
-                }
-
-                _lastActivity = Environment.TickCount64;
-                ProtocolViolation violation = ProcessReceived(buffer.AsSpan(0, read), out long undelivered);
                 if (violation != ProtocolViolation.None)
                 {
                     // Messages that arrived before the violation are the peer's valid words: let listeners see
@@ -208,12 +238,6 @@ internal sealed class WebSocketConnection
 
                     FailForViolation(violation);
                     return;
-                }
-
-                if (read < buffer.Length)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = null;
                 }
 
                 if (undelivered > _maxUndeliveredBytes)
@@ -268,49 +292,53 @@ internal sealed class WebSocketConnection
             }
 
             data = data.Slice(consumed);
-
-            switch (frame.Kind)
-            {
-                case ReceivedKind.Text:
-                case ReceivedKind.Binary:
-                    undelivered = _events.OnMessage(frame);
-                    break;
-                case ReceivedKind.Ping:
-                    lock (_lock)
-                    {
-                        bool wasEmpty = _engine.Output.IsEmpty;
-                        _engine.OnPingReceived(frame.Bytes);
-                        if (wasEmpty && !_engine.Output.IsEmpty)
-                        {
-                            _writeSignal.Set();
-                        }
-                    }
-
-                    break;
-                case ReceivedKind.Pong:
-                    Volatile.Write(ref _pingSentAt, 0);
-                    break;
-                case ReceivedKind.Close:
-                    bool startedByPeer;
-                    lock (_lock)
-                    {
-                        startedByPeer = !_engine.CloseSent;
-                        _engine.OnCloseReceived(frame.CloseCode, (string)frame.Data!);
-                        _writeSignal.Set();
-                    }
-
-                    if (startedByPeer)
-                    {
-                        _events.OnClosingHandshakeStarted();
-                    }
-
-                    // RFC 6455 §7.1.1: the server closes TCP first; we wait for it, but not for ever.
-                    ArmCloseTimer();
-                    break;
-            }
+            HandleFrame(frame, ref undelivered);
         }
 
         return ProtocolViolation.None;
+    }
+
+    private void HandleFrame(in ReceivedFrame frame, ref long undelivered)
+    {
+        switch (frame.Kind)
+        {
+            case ReceivedKind.Text:
+            case ReceivedKind.Binary:
+                undelivered = _events.OnMessage(frame);
+                break;
+            case ReceivedKind.Ping:
+                lock (_lock)
+                {
+                    bool wasEmpty = _engine.Output.IsEmpty;
+                    _engine.OnPingReceived(frame.Bytes);
+                    if (wasEmpty && !_engine.Output.IsEmpty)
+                    {
+                        _writeSignal.Set();
+                    }
+                }
+
+                break;
+            case ReceivedKind.Pong:
+                Volatile.Write(ref _pingSentAt, 0);
+                break;
+            case ReceivedKind.Close:
+                bool startedByPeer;
+                lock (_lock)
+                {
+                    startedByPeer = !_engine.CloseSent;
+                    _engine.OnCloseReceived(frame.CloseCode, (string)frame.Data!);
+                    _writeSignal.Set();
+                }
+
+                if (startedByPeer)
+                {
+                    _events.OnClosingHandshakeStarted();
+                }
+
+                // RFC 6455 §7.1.1: the server closes TCP first; we wait for it, but not for ever.
+                ArmCloseTimer();
+                break;
+        }
     }
 
     private void FailForViolation(ProtocolViolation violation)

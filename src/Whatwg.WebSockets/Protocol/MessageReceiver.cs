@@ -379,6 +379,14 @@ internal sealed class MessageReceiver
 
     private void AppendToAssembly(ReadOnlySpan<byte> chunk)
     {
+        EnsureAssemblyCapacity(chunk.Length);
+        chunk.CopyTo(_assembly.AsSpan(_assemblyLength));
+        _assemblyLength += chunk.Length;
+    }
+
+    /// <summary>Makes room for <paramref name="additional"/> more message bytes in the assembly buffer.</summary>
+    private void EnsureAssemblyCapacity(int additional)
+    {
         if (_assembly is null)
         {
             if (_frame.Fin && _frame.Opcode == Opcode.Binary)
@@ -389,22 +397,67 @@ internal sealed class MessageReceiver
             }
             else
             {
-                _assembly = ArrayPool<byte>.Shared.Rent((int)Math.Min(_messageLength, Math.Max(chunk.Length, 4096)));
+                _assembly = ArrayPool<byte>.Shared.Rent((int)Math.Min(_messageLength, Math.Max(additional, 4096)));
                 _assemblyIsExact = false;
             }
         }
-        else if (_assembly.Length - _assemblyLength < chunk.Length)
+        else if (_assembly.Length - _assemblyLength < additional)
         {
             Debug.Assert(!_assemblyIsExact, "the exact buffer was sized for the whole message");
-            long wanted = Math.Max((long)_assemblyLength + chunk.Length, Math.Min(_messageLength, (long)_assembly.Length * 2));
+            long wanted = Math.Max((long)_assemblyLength + additional, Math.Min(_messageLength, (long)_assembly.Length * 2));
             byte[] bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(wanted, Array.MaxLength));
             _assembly.AsSpan(0, _assemblyLength).CopyTo(bigger);
             ArrayPool<byte>.Shared.Return(_assembly);
             _assembly = bigger;
         }
+    }
 
-        chunk.CopyTo(_assembly.AsSpan(_assemblyLength));
-        _assemblyLength += chunk.Length;
+    /// <summary>
+    /// When at least <paramref name="minimum"/> bytes of a data frame's payload are still to come, returns the
+    /// place in the message buffer where they go, so the I/O layer can read them there directly (one copy fewer,
+    /// and reads as large as the frame). Empty otherwise. Follow with <see cref="CommitDirect"/>.
+    /// </summary>
+    public Memory<byte> GetDirectBuffer(int minimum)
+    {
+        if (!_inPayload || _remaining < minimum || _violation != ProtocolViolation.None || _closeReceived || _frame.Opcode.IsControl())
+        {
+            return default;
+        }
+
+        int remaining = (int)_remaining;
+        EnsureAssemblyCapacity(remaining);
+        return _assembly.AsMemory(_assemblyLength, remaining);
+    }
+
+    /// <summary>Accounts for <paramref name="count"/> bytes read into the span <see cref="GetDirectBuffer"/> returned.</summary>
+    public OperationStatus CommitDirect(int count, out ReceivedFrame frame, out ProtocolViolation violation)
+    {
+        Debug.Assert(_assembly is not null && count <= _remaining, "commit what was handed out");
+        frame = default;
+        violation = ProtocolViolation.None;
+        ReadOnlySpan<byte> chunk = _assembly.AsSpan(_assemblyLength, count);
+        if (_messageOpcode == Opcode.Text && !_utf8.Append(chunk))
+        {
+            Fail(ProtocolViolation.InvalidUtf8);
+            violation = _violation;
+            return OperationStatus.InvalidData;
+        }
+
+        _assemblyLength += count;
+        _remaining -= count;
+        if (_remaining > 0)
+        {
+            return OperationStatus.NeedMoreData;
+        }
+
+        _inPayload = false;
+        if (!CompleteFrame(out frame))
+        {
+            violation = _violation;
+            return OperationStatus.InvalidData;
+        }
+
+        return frame.Kind == ReceivedKind.None ? OperationStatus.NeedMoreData : OperationStatus.Done;
     }
 
     private void ReleaseAssembly()
