@@ -16,8 +16,13 @@ public class Event : EventArgs
     /// <summary>The socket that raised the event (the DOM's <c>target</c>).</summary>
     public WebSocket? Target { get; internal set; }
 
-    /// <summary>When the event was queued, like the DOM's <c>timeStamp</c> but as a wall-clock time.</summary>
-    public DateTimeOffset TimeStamp { get; } = DateTimeOffset.UtcNow;
+    // A monotonic tick count is taken per event (cheap); the wall-clock time is derived only when asked for.
+    private static readonly DateTimeOffset s_epochWallClock = DateTimeOffset.UtcNow;
+    private static readonly long s_epochTicks = System.Diagnostics.Stopwatch.GetTimestamp();
+    private readonly long _createdTicks = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>When the event was created, like the DOM's <c>timeStamp</c> but as a wall-clock time.</summary>
+    public DateTimeOffset TimeStamp => s_epochWallClock + System.Diagnostics.Stopwatch.GetElapsedTime(s_epochTicks, _createdTicks);
 }
 
 /// <summary>

@@ -154,7 +154,7 @@ public sealed partial class WebSocket : IConnectionEvents
                 RunOpen((string[])task.Data!);
                 break;
             case QueuedKind.Message:
-                RunMessage(task.Data!, task.Size);
+                RunMessage(task.Data!);
                 break;
             case QueuedKind.Closing:
                 // "When the WebSocket closing handshake is started, queue a task to change the ready state to CLOSING."
@@ -192,25 +192,26 @@ public sealed partial class WebSocket : IConnectionEvents
         _whenOpen.TrySetResult();
     }
 
-    private void RunMessage(object data, long size)
+    private void RunMessage(object data)
     {
-        try
+        // "If ready state is not OPEN, then return": messages that arrive after close() are dropped.
+        if (_readyState == (int)WebSocketReadyState.Open)
         {
-            // "If ready state is not OPEN, then return": messages that arrive after close() are dropped.
-            if (_readyState == (int)WebSocketReadyState.Open)
-            {
-                object value = data is byte[] bytes && BinaryType == BinaryType.Blob ? Blob.Wrap(bytes, string.Empty) : data;
-                Fire(_message, new MessageEvent(value, _url.Origin));
-            }
+            object value = data is byte[] bytes && BinaryType == BinaryType.Blob ? Blob.Wrap(bytes, string.Empty) : data;
+            Fire(_message, new MessageEvent(value, _url.Origin));
         }
-        finally
+    }
+
+    /// <summary>
+    /// After each batch of tasks: their messages count as delivered only now that their listeners have run,
+    /// so whatever those listeners sent is already queued (see the drain before a failure).
+    /// </summary>
+    private void OnDelivered(long size)
+    {
+        long undelivered = Interlocked.Add(ref _undelivered, -size);
+        if (Volatile.Read(ref _deliveryWaiter) is not null && undelivered <= Volatile.Read(ref _deliveryThreshold))
         {
-            // Counted as delivered only once its listeners have run, so whatever they sent is already queued.
-            long undelivered = Interlocked.Add(ref _undelivered, -size);
-            if (Volatile.Read(ref _deliveryWaiter) is not null && undelivered <= Volatile.Read(ref _deliveryThreshold))
-            {
-                ReleaseDeliveryWaiter();
-            }
+            ReleaseDeliveryWaiter();
         }
     }
 

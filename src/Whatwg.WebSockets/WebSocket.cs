@@ -114,7 +114,7 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
         _requestHeaders = OptionsValidator.CheckedHeaders(_options);
 
         SynchronizationContext? context = _options.Dispatch == EventDispatch.Auto ? SynchronizationContext.Current : null;
-        _dispatcher = new EventDispatcher(RunTask, context);
+        _dispatcher = new EventDispatcher(RunTask, OnDelivered, context);
         Url = _url.Href;
 
         // "Run this step in parallel: establish a WebSocket connection" — never on the caller's thread.

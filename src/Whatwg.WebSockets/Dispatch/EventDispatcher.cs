@@ -30,12 +30,17 @@ internal sealed class EventDispatcher : IThreadPoolWorkItem
 
     private readonly ConcurrentQueue<QueuedTask> _queue = new();
     private readonly Action<QueuedTask> _run;
+    private readonly Action<long> _delivered;
     private readonly SynchronizationContext? _context;
     private int _scheduled;
 
-    public EventDispatcher(Action<QueuedTask> run, SynchronizationContext? context)
+    /// <param name="run">Runs one task.</param>
+    /// <param name="delivered">Told, after each batch, the total <see cref="QueuedTask.Size"/> of the tasks it ran.</param>
+    /// <param name="context">Where to run, or null for the thread pool.</param>
+    public EventDispatcher(Action<QueuedTask> run, Action<long> delivered, SynchronizationContext? context)
     {
         _run = run;
+        _delivered = delivered;
 
         // The base class posts to the thread pool: no thread affinity to keep, so use our own queue.
         _context = context is null || context.GetType() == typeof(SynchronizationContext) ? null : context;
@@ -44,7 +49,9 @@ internal sealed class EventDispatcher : IThreadPoolWorkItem
     public void Enqueue(QueuedTask task)
     {
         _queue.Enqueue(task);
-        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+
+        // Most enqueues find a drain already scheduled; a plain read spares them the interlocked write.
+        if (Volatile.Read(ref _scheduled) == 0 && Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
             Schedule();
         }
@@ -68,9 +75,16 @@ internal sealed class EventDispatcher : IThreadPoolWorkItem
     {
         while (true)
         {
+            long delivered = 0;
             for (int i = 0; i < BatchLimit && _queue.TryDequeue(out QueuedTask task); i++)
             {
                 _run(task);
+                delivered += task.Size;
+            }
+
+            if (delivered != 0)
+            {
+                _delivered(delivered);
             }
 
             if (!_queue.IsEmpty)

@@ -18,13 +18,15 @@ internal interface IMaskKeySource
 internal sealed class RandomMaskKeySource : IMaskKeySource
 {
     private const int KeysPerBlock = 256;
-    private readonly byte[] _block = new byte[KeysPerBlock * sizeof(uint)];
+    // Allocated on the first send, so a connection that only listens holds no key block.
+    private byte[]? _block;
     private int _next = KeysPerBlock;
 
     public uint NextKey()
     {
         if (_next == KeysPerBlock)
         {
+            _block ??= new byte[KeysPerBlock * sizeof(uint)];
             RandomNumberGenerator.Fill(_block);
             _next = 0;
         }
