@@ -20,7 +20,7 @@ public sealed partial class WebSocket
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _connectAbort.Token);
             try
             {
-                transport = await HttpUpgradeTransport.ConnectAsync(_url, _protocols, _requestHeaders, _options, linked.Token).ConfigureAwait(false);
+                transport = await (SocketTransport.CanHandle(_options) ? SocketTransport.ConnectAsync(_url, _protocols, _requestHeaders, _options, linked.Token) : HttpUpgradeTransport.ConnectAsync(_url, _protocols, _requestHeaders, _options, linked.Token)).ConfigureAwait(false);
             }
             catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !_connectAbort.IsCancellationRequested)
             {
@@ -48,6 +48,7 @@ public sealed partial class WebSocket
             // "When the WebSocket connection is established, queue a task": state, protocol, extensions, open.
             _dispatcher.Enqueue(new QueuedTask(QueuedKind.Open, new[] { transport.Protocol, transport.Extensions }, 0));
             connection.Start();
+            ReleaseEventsLater();
         }
         catch (Exception ex)
         {
@@ -59,6 +60,16 @@ public sealed partial class WebSocket
             WebSocketFailureException failure = ex as WebSocketFailureException
                 ?? new WebSocketFailureException(WebSocketFailure.ConnectFailed, $"could not connect: {ex.Message}", ex);
             ((IConnectionEvents)this).OnClosed(new ConnectionClosure(false, CloseCodes.AbnormalClosure, string.Empty, failure, Failed: true));
+            ReleaseEventsLater();
+        }
+    }
+
+    /// <summary>A socket nobody listens to yet gets its events anyway, a little later.</summary>
+    private void ReleaseEventsLater()
+    {
+        if (_dispatcher.IsHeld)
+        {
+            _ = Task.Delay(EventHoldLimit).ContinueWith(static (_, state) => ((WebSocket)state!).ReleaseEvents(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 

@@ -26,10 +26,10 @@ public sealed class ListenerExceptionEventArgs : EventArgs
 
 public sealed partial class WebSocket : IConnectionEvents
 {
-    private readonly ListenerList<Event> _open = new();
-    private readonly ListenerList<MessageEvent> _message = new();
-    private readonly ListenerList<ErrorEvent> _error = new();
-    private readonly ListenerList<CloseEvent> _close = new();
+    private readonly ListenerList<Event> _open;
+    private readonly ListenerList<MessageEvent> _message;
+    private readonly ListenerList<ErrorEvent> _error;
+    private readonly ListenerList<CloseEvent> _close;
     private readonly FlushTracker _flush = new();
     private long _queuedTotal;
     private long _undelivered;
@@ -244,6 +244,14 @@ public sealed partial class WebSocket : IConnectionEvents
         _whenClosed.TrySetResult(close);
         _connectAbort.Dispose();
     }
+
+    /// <summary>
+    /// Lets events flow. A browser runs events only after the script that created the socket has finished, so
+    /// handlers set right after <c>new WebSocket(...)</c> see every event; .NET has no such point, so events are
+    /// held until the first listener is attached or an awaitable is used, and at the latest
+    /// <see cref="EventHoldLimit"/> after the connection attempt ends.
+    /// </summary>
+    private void ReleaseEvents() => _dispatcher.Release();
 
     private void ReleaseDeliveryWaiter()
     {

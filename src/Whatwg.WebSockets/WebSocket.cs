@@ -115,6 +115,11 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
 
         SynchronizationContext? context = _options.Dispatch == EventDispatch.Auto ? SynchronizationContext.Current : null;
         _dispatcher = new EventDispatcher(RunTask, OnDelivered, context);
+        Action release = ReleaseEvents;
+        _open = new ListenerList<Event>(release);
+        _message = new ListenerList<MessageEvent>(release);
+        _error = new ListenerList<ErrorEvent>(release);
+        _close = new ListenerList<CloseEvent>(release);
         Url = _url.Href;
 
         // "Run this step in parallel: establish a WebSocket connection" — never on the caller's thread.
@@ -157,10 +162,27 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Completes when the <c>open</c> event has been delivered; faults with the cause if the connection never opens.</summary>
-    public Task WhenOpen => _whenOpen.Task;
+    public Task WhenOpen
+    {
+        get
+        {
+            ReleaseEvents();
+            return _whenOpen.Task;
+        }
+    }
 
     /// <summary>Completes, with the <c>close</c> event, once it has been delivered. Never faults.</summary>
-    public Task<CloseEvent> WhenClosed => _whenClosed.Task;
+    public Task<CloseEvent> WhenClosed
+    {
+        get
+        {
+            ReleaseEvents();
+            return _whenClosed.Task;
+        }
+    }
+
+    /// <summary>The longest events are held, after the connection attempt ends, for a socket with no listener yet.</summary>
+    internal static readonly TimeSpan EventHoldLimit = TimeSpan.FromMilliseconds(100);
 
     /// <inheritdoc />
     public override string ToString() => $"WebSocket {Url} ({ReadyState})";

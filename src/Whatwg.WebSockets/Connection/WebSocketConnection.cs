@@ -390,68 +390,66 @@ internal sealed class WebSocketConnection
 
     private async Task WriteLoopAsync()
     {
-        byte[] spare = [];
+        var pending = new List<ArraySegment<byte>>(4);
         while (true)
         {
             await _writeSignal.WaitAsync().ConfigureAwait(false);
             if (Volatile.Read(ref _terminated) != 0)
             {
-                ReturnBuffer(spare);
                 return;
             }
 
-            ArraySegment<byte> pending;
             long payloadBytes;
             EngineState state;
             lock (_lock)
             {
-                pending = _engine.TakeOutput(spare, out payloadBytes);
+                _engine.TakeOutput(pending, out payloadBytes);
                 state = _engine.State;
             }
 
-            if (pending.Count > 0)
+            try
             {
-                try
+                // Everything queued since the last write goes out now: small frames share a segment (one write),
+                // a large message is a segment of its own.
+                foreach (ArraySegment<byte> segment in pending)
                 {
-                    await _stream.WriteAsync(pending.AsMemory()).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    // The read loop usually sees the same failure; whichever comes first names the cause.
-                    ReturnBuffer(pending.Array!);
-                    OnTransportError(ex);
-                    return;
-                }
-
-                if (payloadBytes > 0)
-                {
-                    _events.OnBytesSent(payloadBytes);
+                    await _stream.WriteAsync(segment.AsMemory()).ConfigureAwait(false);
                 }
             }
+            catch (Exception ex)
+            {
+                // The read loop usually sees the same failure; whichever comes first names the cause.
+                RecycleAll(pending);
+                OnTransportError(ex);
+                return;
+            }
 
-            spare = pending.Array!.Length <= OutputBuffer.RetainLimit ? pending.Array! : RenewBuffer(pending.Array!);
+            RecycleAll(pending);
+            if (payloadBytes > 0)
+            {
+                _events.OnBytesSent(payloadBytes);
+            }
+
             if (state == EngineState.Failed && _failed)
             {
                 // RFC 6455 §7.1.7: after the Close frame, "Close the WebSocket Connection" (drop TCP).
-                ReturnBuffer(spare);
                 Terminate();
                 return;
             }
         }
     }
 
-    private static byte[] RenewBuffer(byte[] large)
+    private void RecycleAll(List<ArraySegment<byte>> segments)
     {
-        ArrayPool<byte>.Shared.Return(large);
-        return [];
-    }
-
-    private static void ReturnBuffer(byte[] buffer)
-    {
-        if (buffer.Length > 0)
+        lock (_lock)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            foreach (ArraySegment<byte> segment in segments)
+            {
+                _engine.RecycleOutput(segment.Array!);
+            }
         }
+
+        segments.Clear();
     }
 
     private void ArmCloseTimer()

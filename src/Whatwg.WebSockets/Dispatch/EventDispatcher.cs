@@ -21,7 +21,12 @@ internal readonly record struct QueuedTask(QueuedKind Kind, object? Data, long S
 /// rather than posting each task, keeps the order even on contexts that run posts concurrently
 /// (the base <see cref="SynchronizationContext"/> and test-framework contexts do).
 /// </summary>
-/// <remarks>Thread-safe: <see cref="Enqueue"/> may be called from any thread.</remarks>
+/// <remarks>
+/// A dispatcher starts held: tasks queue but none runs until <see cref="Release"/>, which the socket calls when
+/// its first listener is attached (see <c>WebSocket</c>), so handlers set right after the constructor never miss
+/// the first events, as in a browser where events wait for the script that created the socket to finish.
+/// Thread-safe: <see cref="Enqueue"/> and <see cref="Release"/> may be called from any thread.
+/// </remarks>
 internal sealed class EventDispatcher : IThreadPoolWorkItem
 {
     private const int BatchLimit = 256;
@@ -33,6 +38,7 @@ internal sealed class EventDispatcher : IThreadPoolWorkItem
     private readonly Action<long> _delivered;
     private readonly SynchronizationContext? _context;
     private int _scheduled;
+    private int _held = 1;
 
     /// <param name="run">Runs one task.</param>
     /// <param name="delivered">Told, after each batch, the total <see cref="QueuedTask.Size"/> of the tasks it ran.</param>
@@ -46,12 +52,24 @@ internal sealed class EventDispatcher : IThreadPoolWorkItem
         _context = context is null || context.GetType() == typeof(SynchronizationContext) ? null : context;
     }
 
+    /// <summary>True until <see cref="Release"/>: tasks queue up but none runs.</summary>
+    public bool IsHeld => Volatile.Read(ref _held) != 0;
+
     public void Enqueue(QueuedTask task)
     {
         _queue.Enqueue(task);
 
         // Most enqueues find a drain already scheduled; a plain read spares them the interlocked write.
-        if (Volatile.Read(ref _scheduled) == 0 && Interlocked.Exchange(ref _scheduled, 1) == 0)
+        if (Volatile.Read(ref _held) == 0 && Volatile.Read(ref _scheduled) == 0 && Interlocked.Exchange(ref _scheduled, 1) == 0)
+        {
+            Schedule();
+        }
+    }
+
+    /// <summary>Lets queued and future tasks run. Idempotent.</summary>
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _held, 0) != 0 && !_queue.IsEmpty && Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
             Schedule();
         }
@@ -94,7 +112,9 @@ internal sealed class EventDispatcher : IThreadPoolWorkItem
                 return;
             }
 
-            Volatile.Write(ref _scheduled, 0);
+            // A full fence, not a plain write: the queue check below must not be ordered before this store,
+            // or an Enqueue that reads "scheduled" in between would leave its task with no drain (lost wake-up).
+            Interlocked.Exchange(ref _scheduled, 0);
             if (_queue.IsEmpty || Interlocked.Exchange(ref _scheduled, 1) != 0)
             {
                 return;

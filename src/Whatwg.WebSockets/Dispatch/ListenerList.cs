@@ -12,8 +12,12 @@ internal sealed class ListenerList<TEvent>
     where TEvent : Event
 {
     private readonly object _lock = new();
+    private readonly Action? _onAdded;
     private Listener[] _listeners = [];
     private Listener? _attribute;
+
+    /// <param name="onAdded">Called after any listener or handler is added.</param>
+    public ListenerList(Action? onAdded = null) => _onAdded = onAdded;
 
     public Action<TEvent>? Attribute
     {
@@ -41,6 +45,11 @@ internal sealed class ListenerList<TEvent>
                     _listeners = [.. _listeners, _attribute];
                 }
             }
+
+            if (value is not null)
+            {
+                _onAdded?.Invoke();
+            }
         }
     }
 
@@ -57,6 +66,8 @@ internal sealed class ListenerList<TEvent>
         {
             _listeners = [.. _listeners, new Listener { Handler = handler }];
         }
+
+        _onAdded?.Invoke();
     }
 
     public void Remove(EventHandler<TEvent>? handler)

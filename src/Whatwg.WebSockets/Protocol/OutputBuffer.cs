@@ -4,69 +4,142 @@ using System.Diagnostics;
 namespace Whatwg.WebSockets.Protocol;
 
 /// <summary>
-/// A growable byte buffer rented from <see cref="ArrayPool{T}.Shared"/> that holds frames ready for the
-/// network ("data to send" in sans-I/O terms). The I/O layer takes its whole content in one go,
-/// which is how many queued frames become one write.
+/// Frames ready for the network ("data to send" in sans-I/O terms), held as a chain of pooled segments so
+/// that queueing never copies what is already queued: small frames share 64 KiB segments, a large frame gets
+/// a segment of its own. The I/O layer takes all segments in one go and writes them in order, which is how
+/// many queued frames become one write.
 /// </summary>
 /// <remarks>Not thread-safe; owned by the engine and used under the connection's send lock.</remarks>
 internal sealed class OutputBuffer
 {
-    private const int InitialSize = 4096;
+    /// <summary>The size of a shared segment; larger frames get a segment of their own size.</summary>
+    public const int SegmentSize = 64 * 1024;
 
-    /// <summary>Buffers larger than this are handed back to the pool after a write rather than kept.</summary>
-    public const int RetainLimit = 1 << 20;
-
-    private byte[] _buffer = [];
+    private readonly List<ArraySegment<byte>> _full = [];
+    private byte[] _current = [];
     private int _length;
+    private byte[]? _spare;
 
-    public int Length => _length;
+    /// <summary>Bytes written and not yet taken.</summary>
+    public long Length
+    {
+        get
+        {
+            long total = _length;
+            foreach (ArraySegment<byte> segment in _full)
+            {
+                total += segment.Count;
+            }
 
-    public bool IsEmpty => _length == 0;
+            return total;
+        }
+    }
 
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
+    public bool IsEmpty => _length == 0 && _full.Count == 0;
+
+    /// <summary>Everything written and not yet taken, as one span (a copy when it spans segments; for tests).</summary>
+    public ReadOnlySpan<byte> WrittenSpan => _full.Count == 0 ? _current.AsSpan(0, _length) : Concatenate();
 
     /// <summary>Returns a span of at least <paramref name="size"/> bytes at the end of the written data.</summary>
     public Span<byte> GetSpan(int size)
     {
-        if (_buffer.Length - _length < size)
+        if (_current.Length - _length < size)
         {
-            Grow(size);
+            StartSegment(size);
         }
 
-        return _buffer.AsSpan(_length, size);
+        return _current.AsSpan(_length, size);
     }
 
     public void Advance(int count)
     {
-        Debug.Assert(count >= 0 && _length + count <= _buffer.Length, "advance within the buffer");
+        Debug.Assert(count >= 0 && _length + count <= _current.Length, "advance within the segment");
         _length += count;
     }
 
-    /// <summary>Hands the written bytes to the caller and gives this buffer <paramref name="replacement"/> (empty) to fill next.</summary>
-    public ArraySegment<byte> Swap(byte[] replacement)
+    /// <summary>Moves every written segment, in order, to <paramref name="into"/>; give each array back through <see cref="Recycle"/>.</summary>
+    public void TakeAll(List<ArraySegment<byte>> into)
     {
-        var written = new ArraySegment<byte>(_buffer, 0, _length);
-        _buffer = replacement;
-        _length = 0;
-        return written;
+        into.AddRange(_full);
+        _full.Clear();
+        if (_length > 0)
+        {
+            into.Add(new ArraySegment<byte>(_current, 0, _length));
+            _current = [];
+            _length = 0;
+        }
     }
 
-    private void Grow(int size)
+    /// <summary>Takes back a written segment's array: one shared-size array is kept for the next segment, the rest go to the pool.</summary>
+    public void Recycle(byte[] array)
     {
-        long needed = (long)_length + size;
-        if (needed > Array.MaxLength)
+        if (array.Length == SegmentSize && _spare is null)
         {
-            throw new InsufficientMemoryException("The send queue cannot hold more than 2 GiB.");
+            _spare = array;
+        }
+        else if (array.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+
+    /// <summary>Takes everything written as one array segment (copied together when it spans segments).</summary>
+    public ArraySegment<byte> TakeContiguous()
+    {
+        if (_full.Count == 0)
+        {
+            var only = new ArraySegment<byte>(_current, 0, _length);
+            _current = [];
+            _length = 0;
+            return only;
         }
 
-        int newSize = (int)Math.Min(Array.MaxLength, Math.Max(needed, Math.Max(InitialSize, (long)_buffer.Length * 2)));
-        byte[] bigger = ArrayPool<byte>.Shared.Rent(newSize);
-        _buffer.AsSpan(0, _length).CopyTo(bigger);
-        if (_buffer.Length > 0)
+        byte[] all = Concatenate();
+        var segments = new List<ArraySegment<byte>>();
+        TakeAll(segments);
+        foreach (ArraySegment<byte> segment in segments)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Recycle(segment.Array!);
         }
 
-        _buffer = bigger;
+        return all;
+    }
+
+    private byte[] Concatenate()
+    {
+        byte[] all = new byte[Length];
+        int offset = 0;
+        foreach (ArraySegment<byte> segment in _full)
+        {
+            segment.AsSpan().CopyTo(all.AsSpan(offset));
+            offset += segment.Count;
+        }
+
+        _current.AsSpan(0, _length).CopyTo(all.AsSpan(offset));
+        return all;
+    }
+
+    private void StartSegment(int size)
+    {
+        if (_length > 0)
+        {
+            _full.Add(new ArraySegment<byte>(_current, 0, _length));
+        }
+        else if (_current.Length > 0)
+        {
+            Recycle(_current);
+        }
+
+        if (size <= SegmentSize && _spare is not null)
+        {
+            _current = _spare;
+            _spare = null;
+        }
+        else
+        {
+            _current = ArrayPool<byte>.Shared.Rent(Math.Max(size, SegmentSize));
+        }
+
+        _length = 0;
     }
 }

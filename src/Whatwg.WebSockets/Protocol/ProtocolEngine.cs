@@ -180,13 +180,24 @@ internal sealed class ProtocolEngine
         }
     }
 
-    /// <summary>Takes everything written so far for the I/O layer, which returns the buffer when done with it.</summary>
-    public ArraySegment<byte> TakeOutput(byte[] replacement, out long payloadBytes)
+    /// <summary>Moves everything written so far, in order, to <paramref name="into"/> for the I/O layer; hand the arrays back with <see cref="RecycleOutput"/>.</summary>
+    public void TakeOutput(List<ArraySegment<byte>> into, out long payloadBytes)
     {
         payloadBytes = _outputPayloadBytes;
         _outputPayloadBytes = 0;
-        return _output.Swap(replacement);
+        _output.TakeAll(into);
     }
+
+    /// <summary>Takes everything written so far as one contiguous segment (tests and benchmarks).</summary>
+    public ArraySegment<byte> TakeOutput(out long payloadBytes)
+    {
+        payloadBytes = _outputPayloadBytes;
+        _outputPayloadBytes = 0;
+        return _output.TakeContiguous();
+    }
+
+    /// <summary>Gives back an array the I/O layer has finished writing.</summary>
+    public void RecycleOutput(byte[] array) => _output.Recycle(array);
 
     private bool TrySendData(Opcode opcode, ReadOnlySpan<byte> data)
     {
@@ -196,8 +207,7 @@ internal sealed class ProtocolEngine
         }
 
         Span<byte> payload = BeginFrame(opcode, data.Length, out uint key);
-        data.CopyTo(payload);
-        Masking.Apply(payload, key, 0);
+        Masking.CopyMasked(data, payload, key);
         EndFrame(data.Length, data.Length);
         return true;
     }
@@ -206,8 +216,7 @@ internal sealed class ProtocolEngine
     {
         Debug.Assert(payload.Length <= 125, "control payloads fit in 125 bytes");
         Span<byte> destination = BeginFrame(opcode, payload.Length, out uint key);
-        payload.CopyTo(destination);
-        Masking.Apply(destination, key, 0);
+        Masking.CopyMasked(payload, destination, key);
         EndFrame(payload.Length, 0);
     }
 

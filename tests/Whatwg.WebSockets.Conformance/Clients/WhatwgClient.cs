@@ -12,6 +12,7 @@ public sealed class WhatwgClient : IConformanceClient
             KeepAliveInterval = Timeout.InfiniteTimeSpan,
             CloseTimeout = TimeSpan.FromSeconds(3),
             MaxMessageSize = 64L * 1024 * 1024,
+            Dispatch = EventDispatch.ThreadPool,
         };
         await using var socket = new WebSocket(url, null, options) { BinaryType = BinaryType.ArrayBuffer };
         socket.OnMessage = e =>

@@ -167,7 +167,7 @@ public class SendFramingTests
         engine.TrySendText("");
         engine.StartClosingHandshake(1000, default);
 
-        ArraySegment<byte> output = engine.TakeOutput([], out long payloadBytes);
+        ArraySegment<byte> output = engine.TakeOutput(out long payloadBytes);
 
         Assert.Equal(
             Hex.Normalize("81 82 00000000 48 69" + "82 83 00000000 ff fe fd" + "89 81 00000000 aa" + "8a 82 00000000 bb cc" + "81 80 00000000" + "88 82 00000000 03 e8"),
@@ -182,11 +182,11 @@ public class SendFramingTests
     {
         ProtocolEngine engine = NewEngine("00000000");
         engine.TrySendText("a");
-        ArraySegment<byte> first = engine.TakeOutput([], out long firstBytes);
+        ArraySegment<byte> first = engine.TakeOutput(out long firstBytes);
         string firstHex = Hex.Of(first);
         engine.TrySendText("bc");
 
-        ArraySegment<byte> second = engine.TakeOutput(new byte[0], out long secondBytes);
+        ArraySegment<byte> second = engine.TakeOutput(out long secondBytes);
 
         Assert.Equal(Hex.Normalize("81 81 00000000 61"), firstHex);
         Assert.Equal(1, firstBytes);
@@ -199,7 +199,7 @@ public class SendFramingTests
     {
         ProtocolEngine engine = NewEngine();
 
-        ArraySegment<byte> output = engine.TakeOutput([], out long payloadBytes);
+        ArraySegment<byte> output = engine.TakeOutput(out long payloadBytes);
 
         Assert.Equal(0, output.Count);
         Assert.Equal(0, payloadBytes);
@@ -220,6 +220,6 @@ public class SendFramingTests
             expected.Append(Hex.Of(header.AsSpan(0, size))).Append(Hex.Of(data));
         }
 
-        Assert.Equal(expected.ToString(), Hex.Of(engine.TakeOutput([], out _)));
+        Assert.Equal(expected.ToString(), Hex.Of(engine.TakeOutput(out _)));
     }
 }

@@ -63,7 +63,7 @@ public class MaskKeySourceTests
             Assert.True(engine.TrySendBinary([(byte)i, 1, 2, 3]));
         }
 
-        ArraySegment<byte> output = engine.TakeOutput([], out _);
+        ArraySegment<byte> output = engine.TakeOutput(out _);
         ReadOnlySpan<byte> rest = output;
         var keys = new HashSet<uint>();
         for (int i = 0; i < Frames; i++)
@@ -94,7 +94,7 @@ public class MaskKeySourceTests
         engine.StartClosingHandshake(1000, default);
 
         Assert.Equal(5, keys.Taken);
-        ArraySegment<byte> output = engine.TakeOutput([], out _);
+        ArraySegment<byte> output = engine.TakeOutput(out _);
         Assert.Equal(
             Hex.Normalize("81 81 01020304 60" + "82 81 05060708 67" + "89 80 01020304" + "8a 81 05060708 66" + "88 82 01020304 02ea"),
             Hex.Of(output));

@@ -123,11 +123,37 @@ public class MaskingTests
     }
 
     [Fact]
+    public void CopyMasked_EveryLengthAndAlignment_MatchesTheReferenceLoop()
+    {
+        var random = new Random(6455);
+        byte[] source = new byte[400];
+        random.NextBytes(source);
+        for (int length = 0; length <= 300; length++)
+        {
+            for (int alignment = 0; alignment < 8; alignment++)
+            {
+                uint key = (uint)random.Next() | ((uint)random.Next() << 16);
+                byte[] destination = new byte[length + 16];
+                Masking.CopyMasked(source.AsSpan(alignment, length), destination.AsSpan(alignment), key);
+                for (int i = 0; i < length; i++)
+                {
+                    byte expected = (byte)(source[alignment + i] ^ (byte)(key >> (8 * (i & 3))));
+                    Assert.True(expected == destination[alignment + i], $"length {length}, alignment {alignment}, byte {i}");
+                }
+
+                // Nothing outside the destination range is touched.
+                Assert.All(destination.AsSpan(0, alignment).ToArray(), b => Assert.Equal(0, b));
+                Assert.All(destination.AsSpan(alignment + length).ToArray(), b => Assert.Equal(0, b));
+            }
+        }
+    }
+
+    [Fact]
     public void Copy_Rfc6455Section57Hello_ProducesMaskedPayload()
     {
         byte[] destination = new byte[5];
 
-        Masking.Copy("Hello"u8, destination, s_key);
+        Masking.CopyMasked("Hello"u8, destination, s_key);
 
         Assert.Equal("7f9f4d5158", Hex.Of(destination));
     }
@@ -139,7 +165,7 @@ public class MaskingTests
         byte[] frame = new byte[11];
 
         int header = FrameHeader.Write(frame, fin: true, rsv: 0, Opcode.Text, 5, masked: true, s_key);
-        Masking.Copy("Hello"u8, frame.AsSpan(header), s_key);
+        Masking.CopyMasked("Hello"u8, frame.AsSpan(header), s_key);
 
         Assert.Equal(Hex.Normalize("81 85 37 fa 21 3d 7f 9f 4d 51 58"), Hex.Of(frame));
     }

@@ -38,8 +38,9 @@ public sealed class CloseTests(KestrelFixture kestrel)
     [Fact]
     public async Task Close_ReasonOfExactly123Bytes_IsSentAndEchoed()
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         string reason = new string('é', 61) + "x";   // 123 bytes
         socket.Close(3000, reason);
@@ -52,8 +53,9 @@ public sealed class CloseTests(KestrelFixture kestrel)
     [Fact]
     public async Task Close_WhileConnecting_FailsWithErrorThenClose1006()
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         socket.Close();
         Assert.Equal(WebSocketReadyState.Closing, socket.ReadyState);
         CloseEvent close = await log.ClosedAsync();
@@ -69,8 +71,9 @@ public sealed class CloseTests(KestrelFixture kestrel)
     [Fact]
     public async Task Close_Repeated_IsANoOp()
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         socket.Close(3001, "first");
         socket.Close(3002, "second");
@@ -87,8 +90,9 @@ public sealed class CloseTests(KestrelFixture kestrel)
     public async Task Close_WithoutCode_CloseEventFromKestrelIsClean()
     {
         // Kestrel answers an empty Close frame with 1000 (System.Net.WebSockets cannot send an empty one).
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         socket.Close();
         CloseEvent close = await log.ClosedAsync();
@@ -100,8 +104,9 @@ public sealed class CloseTests(KestrelFixture kestrel)
     [Fact]
     public async Task ServerCloses_WithCodeAndReason_CloseEventCarriesThem()
     {
-        await using var socket = new WebSocket(kestrel.Url("/close?code=4001&reason=bye"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/close?code=4001&reason=bye"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         CloseEvent close = await log.ClosedAsync();
         Assert.Equal(["open", "close"], log.Types);
         Assert.True(close.WasClean);
@@ -127,8 +132,9 @@ public sealed class CloseTests(KestrelFixture kestrel)
             var result = await ws.ReceiveAsync(buffer, default);     // the client's close
             await ws.CloseOutputAsync(result.CloseStatus ?? System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "", default);
         });
-        await using var socket = new WebSocket(server.Url("/custom").ToString(), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(server.Url("/custom").ToString(), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         socket.OnOpen = _ =>
         {
             socket.Send("go");
@@ -142,8 +148,9 @@ public sealed class CloseTests(KestrelFixture kestrel)
     [Fact]
     public async Task Dispose_WhenOpen_ClosesWith1001()
     {
-        var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         await socket.DisposeAsync();
         CloseEvent close = await log.ClosedAsync();
@@ -155,8 +162,9 @@ public sealed class CloseTests(KestrelFixture kestrel)
     [Fact]
     public async Task Dispose_WhileConnecting_FailsTheAttempt()
     {
-        var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         socket.Dispose();
         CloseEvent close = await log.ClosedAsync();
         Assert.Equal(["error", "close"], log.Types);
@@ -168,8 +176,9 @@ public sealed class CloseTests(KestrelFixture kestrel)
     {
         for (int round = 0; round < 5; round++)
         {
-            var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+            var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
             var log = new EventLog(socket);
+            gate.Release();
             if (round % 2 == 1)
             {
                 await log.OpenedAsync();

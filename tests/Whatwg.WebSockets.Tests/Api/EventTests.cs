@@ -14,8 +14,9 @@ public sealed class EventTests(KestrelFixture kestrel)
     [Fact]
     public async Task FullLifecycle_EventsInOrderWithReadyStateAtEach()
     {
-        await using var socket = new WebSocket(kestrel.Url("/subprotocol"), ["chat", "superchat"], TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/subprotocol"), ["chat", "superchat"], TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         Assert.Equal("chat", socket.Protocol);
         Assert.Equal("", socket.Extensions);
@@ -44,8 +45,9 @@ public sealed class EventTests(KestrelFixture kestrel)
     public async Task Subprotocol_OfferedButServerPicksNone_FailsTheConnection()
     {
         // WHATWG: protocols offered and no Sec-WebSocket-Protocol in the response fails the connection.
-        await using var socket = new WebSocket(kestrel.Url("/subprotocol?pick=other"), ["chat"], TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/subprotocol?pick=other"), ["chat"], TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         CloseEvent close = await log.ClosedAsync();
         Assert.Equal(["error", "close"], log.Types);
         Assert.Equal(1006, close.Code);
@@ -55,7 +57,7 @@ public sealed class EventTests(KestrelFixture kestrel)
     [Fact]
     public async Task HandlerAttributeAndListeners_RunInRegistrationOrder()
     {
-        await using var socket = new WebSocket(kestrel.Url("/send?text=hi"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/send?text=hi"), null, TestOptions.Quiet()), out EventGate gate);
         var calls = new ConcurrentQueue<string>();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         socket.MessageReceived += (s, e) => calls.Enqueue("first listener");
@@ -63,6 +65,7 @@ public sealed class EventTests(KestrelFixture kestrel)
         socket.MessageReceived += (s, e) => calls.Enqueue("second listener");
         socket.OnMessage = e => calls.Enqueue("attribute v2");     // keeps the attribute's place
         socket.MessageReceived += (s, e) => done.TrySetResult();
+        gate.Release();
         await done.Task.WaitAsync(EventLog.Timeout);
         Assert.Equal(["first listener", "attribute v2", "second listener"], calls);
     }
@@ -70,7 +73,7 @@ public sealed class EventTests(KestrelFixture kestrel)
     [Fact]
     public async Task HandlerAttributeSetToNullThenAgain_MovesToTheEnd()
     {
-        await using var socket = new WebSocket(kestrel.Url("/send?text=hi"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/send?text=hi"), null, TestOptions.Quiet()), out EventGate gate);
         var calls = new ConcurrentQueue<string>();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         socket.OnMessage = e => calls.Enqueue("attribute v1");
@@ -82,6 +85,7 @@ public sealed class EventTests(KestrelFixture kestrel)
             calls.Enqueue("attribute v2");
             done.TrySetResult();
         };
+        gate.Release();
         await done.Task.WaitAsync(EventLog.Timeout);
         Assert.Equal(["listener", "attribute v2"], calls);
     }
@@ -89,12 +93,13 @@ public sealed class EventTests(KestrelFixture kestrel)
     [Fact]
     public async Task ListenerThrows_OtherListenersStillRunAndTheSocketLives()
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var reported = new ConcurrentQueue<ListenerExceptionEventArgs>();
         socket.UnhandledListenerException += (s, e) => reported.Enqueue(e);
         socket.OnMessage = e => throw new InvalidOperationException("boom");
         var log = new EventLog(socket);
         socket.OnOpen = e => socket.Send("one");
+        gate.Release();
         await log.MessagesAsync(1);
         socket.Send("two");
         await log.MessagesAsync(2);
@@ -132,8 +137,9 @@ public sealed class EventTests(KestrelFixture kestrel)
     [Fact]
     public async Task BinaryType_DecidesPerMessageAtDelivery()
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         socket.Send(new byte[] { 1, 2, 3 });
         await log.MessagesAsync(1);
@@ -158,7 +164,7 @@ public sealed class EventTests(KestrelFixture kestrel)
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await context.RunAsync(() =>
         {
-            socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+            socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet(o => o.Dispatch = EventDispatch.Auto));
             socket.OnOpen = e =>
             {
                 threads.Enqueue(("open", Environment.CurrentManagedThreadId));
@@ -276,8 +282,9 @@ public sealed class EventTests(KestrelFixture kestrel)
             o.Origin = "https://app.example";
             o.RequestHeaders["X-Trace"] = "abc 123";
         });
-        await using var socket = new WebSocket(kestrel.Url("/headers?q=1"), ["v2.chat"], options);
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/headers?q=1"), ["v2.chat"], options), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.MessagesAsync(1);
         using var json = System.Text.Json.JsonDocument.Parse(log.Messages[0].Text);
         System.Text.Json.JsonElement headers = json.RootElement.GetProperty("headers");

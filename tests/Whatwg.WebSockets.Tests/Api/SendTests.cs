@@ -31,8 +31,9 @@ public sealed class SendTests(KestrelFixture kestrel)
     [InlineData("Ünïcödé ☃ 𝄞")]
     public async Task SendText_Echo_ArrivesUnchanged(string text)
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         socket.Send(text);
         await log.MessagesAsync(1);
@@ -44,8 +45,9 @@ public sealed class SendTests(KestrelFixture kestrel)
     [Fact]
     public async Task SendText_LoneSurrogate_IsSentAsReplacementCharacter()
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         socket.Send("a\uD800b");   // Send-unpaired-surrogates: USVString conversion
         await log.MessagesAsync(1);
@@ -91,8 +93,9 @@ public sealed class SendTests(KestrelFixture kestrel)
     [Fact]
     public async Task BufferedAmount_GrowsOnSendByUtf8Length_AndDrainsToZero()
     {
-        await using var socket = new WebSocket(kestrel.Url("/silent"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/silent"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
 
         // Sends from the event thread and this one race the write loop, so what we can assert exactly is
@@ -108,8 +111,9 @@ public sealed class SendTests(KestrelFixture kestrel)
     [Fact]
     public async Task BufferedAmount_AfterClose_KeepsGrowingAndNothingIsSent()
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         socket.Close();
         Assert.Equal(WebSocketReadyState.Closing, socket.ReadyState);
@@ -125,8 +129,9 @@ public sealed class SendTests(KestrelFixture kestrel)
     [Fact]
     public async Task BufferedAmount_LargeMessageToAReader_RisesThenDrains()
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         byte[] big = new byte[8 * 1024 * 1024];
         socket.Send(big);
@@ -141,8 +146,9 @@ public sealed class SendTests(KestrelFixture kestrel)
     [Fact]
     public async Task Send_ManyMessagesThenClose_AllArriveInOrderBeforeTheClose()
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         const int Count = 2000;
         for (int i = 0; i < Count; i++)
@@ -160,8 +166,9 @@ public sealed class SendTests(KestrelFixture kestrel)
     [Fact]
     public async Task Send_FromManyThreadsAtOnce_EveryMessageIntact()
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         const int Threads = 8, PerThread = 250;
         await Task.WhenAll(Enumerable.Range(0, Threads).Select(t => Task.Run(() =>
@@ -185,11 +192,19 @@ public sealed class SendTests(KestrelFixture kestrel)
     [Fact]
     public async Task Send_PastMaxBufferedAmount_FailsTheConnectionAsFull()
     {
-        await using var socket = new WebSocket(kestrel.Url("/silent"), null, TestOptions.Quiet(o => o.MaxBufferedAmount = 1024 * 1024));
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/silent"), null, TestOptions.Quiet(o => o.MaxBufferedAmount = 1024 * 1024)), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
-        socket.Send(new byte[600 * 1024]);
-        socket.Send(new byte[600 * 1024]);
+
+        // The server never reads, so once the kernel's buffers are full the queue can only grow. Sending
+        // 64 MiB at once passes the 1 MiB limit whatever the socket buffers absorb.
+        byte[] chunk = new byte[256 * 1024];
+        for (int i = 0; i < 256; i++)
+        {
+            socket.Send(chunk);
+        }
+
         CloseEvent close = await log.ClosedAsync();
         Assert.Equal(["open", "error", "close"], log.Types);
         var error = (ErrorEvent)log.Events[1].Event;
@@ -210,8 +225,9 @@ public sealed class SendTests(KestrelFixture kestrel)
     [Fact]
     public async Task SendBlob_Text_ArrivesAsBinaryWithTheBlobsBytes()
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         socket.Send(new Blob(["héllo", new byte[] { 0xFF }], "text/PLAIN"));
         await log.MessagesAsync(1);

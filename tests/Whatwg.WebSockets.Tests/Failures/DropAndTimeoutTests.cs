@@ -23,8 +23,9 @@ public sealed class DropAndTimeoutTests
             // Returning sends FIN.
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync();
         await server.Completion.WaitAsync(s_wait);
 
@@ -42,8 +43,9 @@ public sealed class DropAndTimeoutTests
             await conn.WaitForCloseAsync(TimeSpan.FromSeconds(4));
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync();
         await server.Completion.WaitAsync(s_wait);
 
@@ -61,8 +63,9 @@ public sealed class DropAndTimeoutTests
             conn.Abort();
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync();
         await server.Completion.WaitAsync(s_wait);
 
@@ -83,8 +86,9 @@ public sealed class DropAndTimeoutTests
             clientDroppedTcp = await conn.WaitForCloseAsync(TimeSpan.FromSeconds(5));
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options(closeTimeout: TimeSpan.FromSeconds(1)));
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options(closeTimeout: TimeSpan.FromSeconds(1))), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForOpenAsync();
 
         var clock = Stopwatch.StartNew();
@@ -115,8 +119,9 @@ public sealed class DropAndTimeoutTests
             clientDroppedTcp = await conn.WaitForCloseAsync(TimeSpan.FromSeconds(5));
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options(closeTimeout: TimeSpan.FromSeconds(1)));
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options(closeTimeout: TimeSpan.FromSeconds(1))), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForOpenAsync();
 
         var clock = Stopwatch.StartNew();
@@ -162,8 +167,9 @@ public sealed class DropAndTimeoutTests
         options.KeepAliveInterval = TimeSpan.FromMilliseconds(300);
         options.KeepAliveTimeout = TimeSpan.FromMilliseconds(500);
         var clock = Stopwatch.StartNew();
-        await using var ws = new WebSocket(server.BaseUri, null, options);
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, options), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync(TimeSpan.FromSeconds(5));
         clock.Stop();
         await server.Completion.WaitAsync(s_wait);
@@ -202,8 +208,9 @@ public sealed class DropAndTimeoutTests
         var options = FailureEventLog.Options();
         options.KeepAliveInterval = TimeSpan.FromMilliseconds(300);
         options.KeepAliveTimeout = TimeSpan.FromMilliseconds(500);
-        await using var ws = new WebSocket(server.BaseUri, null, options);
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, options), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForOpenAsync();
 
         await Task.Delay(TimeSpan.FromSeconds(2));

@@ -37,8 +37,9 @@ public sealed class FramingFailureTests
             tcpClosed = await conn.WaitForCloseAsync(TimeSpan.FromSeconds(4));
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, options ?? FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, options ?? FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync();
         await server.Completion.WaitAsync(s_wait);
 

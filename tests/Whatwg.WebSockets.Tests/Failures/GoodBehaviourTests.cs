@@ -30,8 +30,9 @@ public sealed class GoodBehaviourTests
             echo = await CloseFromServerAsync(conn);
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync();
         await server.Completion.WaitAsync(s_wait);
 
@@ -56,8 +57,9 @@ public sealed class GoodBehaviourTests
             // Returning sends FIN: the server closes TCP first (RFC 6455 §7.1.1).
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         CloseEvent close = await log.WaitForCloseAsync();
         await server.Completion.WaitAsync(s_wait);
 
@@ -83,8 +85,9 @@ public sealed class GoodBehaviourTests
             echo = await CloseFromServerAsync(conn);
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         MessageEvent message = await log.ReceiveAsync();
         messageSeen.TrySetResult();
         Assert.Equal("still here", message.Text);
@@ -114,8 +117,9 @@ public sealed class GoodBehaviourTests
             echo = await CloseFromServerAsync(conn);
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         MessageEvent message = await log.ReceiveAsync();
         messageSeen.TrySetResult();
         Assert.Equal("Hello, world", message.Text);

@@ -28,8 +28,9 @@ public sealed class HandshakeFailureTests
             await conn.WaitForCloseAsync(TimeSpan.FromSeconds(3));
         });
 
-        await using var ws = new WebSocket(server.BaseUri, protocols, FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, protocols, FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync();
         await server.Completion.WaitAsync(s_wait);
 
@@ -154,8 +155,9 @@ public sealed class HandshakeFailureTests
             await conn.WaitForCloseAsync(TimeSpan.FromSeconds(3));
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync();
         await server.Completion.WaitAsync(s_wait);
 
@@ -198,8 +200,9 @@ public sealed class HandshakeFailureTests
             // Returning sends FIN without any response.
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync();
         await server.Completion.WaitAsync(s_wait);
 
@@ -221,8 +224,9 @@ public sealed class HandshakeFailureTests
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
 
-        await using var ws = new WebSocket(new Uri($"ws://127.0.0.1:{port}/"), null, FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(new Uri($"ws://127.0.0.1:{port}/"), null, FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync();
 
         WebSocketFailureException cause = log.AssertFailed(opened: false, WebSocketFailure.ConnectFailed, fragment: null, closeCodeSent: null);
@@ -241,8 +245,9 @@ public sealed class HandshakeFailureTests
         });
 
         var clock = Stopwatch.StartNew();
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options(connectTimeout: TimeSpan.FromSeconds(1)));
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options(connectTimeout: TimeSpan.FromSeconds(1))), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync(TimeSpan.FromSeconds(4));
         clock.Stop();
 
@@ -269,8 +274,9 @@ public sealed class HandshakeFailureTests
         });
 
         var clock = Stopwatch.StartNew();
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options(connectTimeout: TimeSpan.FromSeconds(1)));
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options(connectTimeout: TimeSpan.FromSeconds(1))), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync(TimeSpan.FromSeconds(4));
         clock.Stop();
 
@@ -291,8 +297,9 @@ public sealed class HandshakeFailureTests
             clientWentAway = await conn.WaitForCloseAsync(TimeSpan.FromSeconds(5));
         });
 
-        await using var ws = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await requestRead.Task.WaitAsync(s_wait);
         Assert.Equal(WebSocketReadyState.Connecting, ws.ReadyState);
 

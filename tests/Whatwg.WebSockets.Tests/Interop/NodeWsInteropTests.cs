@@ -31,8 +31,9 @@ public sealed class NodeWsInteropTests(NodeWsServerFixture node)
     [MemberData(nameof(Sizes))]
     public async Task Echo_Text_Exact(int size)
     {
-        await using var socket = new WebSocket(node.Url("/echo").ToString(), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(node.Url("/echo").ToString(), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         // Mixed 1-, 2-, 3- and 4-byte UTF-8 characters, cut to about `size` bytes on a character boundary.
         var text = new StringBuilder();
@@ -119,8 +120,9 @@ public sealed class NodeWsInteropTests(NodeWsServerFixture node)
     [Fact]
     public async Task Subprotocol_NoneSelected_FailsTheConnection()
     {
-        await using var socket = new WebSocket(node.Url("/echo?protocol=unknown").ToString(), ["chat", "superchat"], TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(node.Url("/echo?protocol=unknown").ToString(), ["chat", "superchat"], TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         CloseEvent close = await log.ClosedAsync();
         Assert.Equal(["error", "close"], log.Types);
         Assert.Equal(WebSocketFailure.HandshakeFailed, ((ErrorEvent)log.Events[0].Event).Exception.Failure);
@@ -130,8 +132,9 @@ public sealed class NodeWsInteropTests(NodeWsServerFixture node)
     [Fact]
     public async Task ServerCloses_WithCodeAndReason_CleanCloseWithThem()
     {
-        await using var socket = new WebSocket(node.Url("/close?code=4001&reason=bye").ToString(), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(node.Url("/close?code=4001&reason=bye").ToString(), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         CloseEvent close = await log.ClosedAsync();
         Assert.Equal(["open", "close"], log.Types);
         Assert.True(close.WasClean);
@@ -163,8 +166,9 @@ public sealed class NodeWsInteropTests(NodeWsServerFixture node)
     [Fact]
     public async Task Handshake_RequestHeadersAsTheServerSawThem()
     {
-        await using var socket = new WebSocket(node.Url("/headers?x=%C3%A9").ToString(), ["chat"], TestOptions.Quiet(o => o.Origin = "http://origin.test"));
+        await using var socket = EventGate.Hold(() => new WebSocket(node.Url("/headers?x=%C3%A9").ToString(), ["chat"], TestOptions.Quiet(o => o.Origin = "http://origin.test")), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.MessagesAsync(1);
         using var json = System.Text.Json.JsonDocument.Parse(log.Messages[0].Text);
         var headers = json.RootElement.GetProperty("headers");

@@ -47,7 +47,19 @@ internal sealed class EventLog
 
     public IReadOnlyList<MessageEvent> Messages => [.. Events.Select(e => e.Event).OfType<MessageEvent>()];
 
-    public Task OpenedAsync() => _opened.Task.WaitAsync(Timeout);
+    public async Task OpenedAsync()
+    {
+        try
+        {
+            await _opened.Task.WaitAsync(Timeout);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException(
+                $"no open event within {Timeout.TotalSeconds} s: ReadyState={Socket.ReadyState}, WhenOpen={Socket.WhenOpen.Status}, " +
+                $"WhenClosed={Socket.WhenClosed.Status}, events=[{string.Join(", ", Types)}]", ex);
+        }
+    }
 
     public Task<CloseEvent> ClosedAsync() => _closed.Task.WaitAsync(Timeout);
 

@@ -80,8 +80,9 @@ public sealed class WssTests : IAsyncLifetime
     public async Task Self_signed_certificate_is_refused_by_default()
     {
         var options = new WebSocketOptions { KeepAliveInterval = Timeout.InfiniteTimeSpan, ConnectTimeout = TimeSpan.FromSeconds(5) };
-        await using var ws = new WebSocket(_echo, null, options);
+        await using var ws = EventGate.Hold(() => new WebSocket(_echo, null, options), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync();
 
         WebSocketFailureException cause = log.AssertFailed(opened: false, WebSocketFailure.TlsFailed, "TLS", closeCodeSent: null);
@@ -106,8 +107,9 @@ public sealed class WssTests : IAsyncLifetime
             },
         };
 
-        await using var ws = new WebSocket(_echo, null, options);
+        await using var ws = EventGate.Hold(() => new WebSocket(_echo, null, options), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForOpenAsync();
         Assert.Equal(WebSocketReadyState.Open, ws.ReadyState);
 
@@ -132,8 +134,9 @@ public sealed class WssTests : IAsyncLifetime
             RemoteCertificateValidationCallback = (_, _, _, _) => false,
         };
 
-        await using var ws = new WebSocket(_echo, null, options);
+        await using var ws = EventGate.Hold(() => new WebSocket(_echo, null, options), out EventGate gate);
         var log = new FailureEventLog(ws);
+        gate.Release();
         await log.WaitForCloseAsync();
 
         log.AssertFailed(opened: false, WebSocketFailure.TlsFailed, "TLS", closeCodeSent: null);
@@ -161,9 +164,10 @@ public sealed class WssTests : IAsyncLifetime
             options.ClientCertificates = [client];
         }
 
-        await using var ws = new WebSocket(new Uri(_echo, "/whoami"), null, options);
+        await using var ws = EventGate.Hold(() => new WebSocket(new Uri(_echo, "/whoami"), null, options), out EventGate gate);
         var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         ws.OnMessage = e => received.TrySetResult(e.Text);
+        gate.Release();
         Assert.Equal(expectedSubject, await received.Task.WaitAsync(s_wait));
         ws.Close(1000);
         Assert.True((await ws.WhenClosed.WaitAsync(s_wait)).WasClean);

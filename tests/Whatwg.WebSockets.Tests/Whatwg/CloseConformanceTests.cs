@@ -18,8 +18,9 @@ public sealed class CloseConformanceTests(KestrelFixture kestrel)
     [InlineData(1000, "")]                                  // Close-1000
     public async Task Close_WithCodeAndReason_CloseEventCarriesTheEchoedCodeAndReason(int code, string reason)
     {
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         socket.Close(code, reason);
         Assert.Equal(WebSocketReadyState.Closing, socket.ReadyState);   // Secure-Close-readyState-Closing
@@ -35,8 +36,9 @@ public sealed class CloseConformanceTests(KestrelFixture kestrel)
     public async Task Close_ReasonWithUnpairedSurrogate_IsSentAsReplacementCharacter()
     {
         // Close-reason-unpaired-surrogates / Secure-Close-Reason-Unpaired-surrogates: the reason is a USVString.
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         socket.Close(1000, "\uD807");
         CloseEvent close = await log.ClosedAsync();
@@ -47,8 +49,9 @@ public sealed class CloseConformanceTests(KestrelFixture kestrel)
     public async Task Close_ReasonOf41UnpairedSurrogates_Is123BytesAndAccepted()
     {
         // Each lone surrogate becomes U+FFFD, 3 UTF-8 bytes: 41 of them are 123 bytes, the limit (42 throw: Close-Reason-124Bytes).
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         Assert.Throws<SyntaxErrorException>(() => socket.Close(1000, new string('\uDC00', 42)));
         Assert.Equal(WebSocketReadyState.Open, socket.ReadyState);
@@ -62,8 +65,9 @@ public sealed class CloseConformanceTests(KestrelFixture kestrel)
     public async Task Close_InvalidCodeWhenClosed_StillThrowsInvalidAccessError()
     {
         // The code is checked before the state: close(0) throws even on a CLOSED socket (close-invalid).
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         socket.Close();
         await log.ClosedAsync();
@@ -76,8 +80,9 @@ public sealed class CloseConformanceTests(KestrelFixture kestrel)
     [Fact]
     public async Task Close_1000WhenClosed_IsANoOp()
     {
-        await using var socket = new WebSocket(kestrel.Url("/close?code=4000&reason=done"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/close?code=4000&reason=done"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.ClosedAsync();
         socket.Close(1000);
         socket.Close(3000, "again");
@@ -115,8 +120,9 @@ public sealed class CloseConformanceTests(KestrelFixture kestrel)
     public async Task Close_ThreeTimesWhileConnecting_OneCloseEvent()
     {
         // interfaces/WebSocket/close/close-multiple.
-        await using var socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         socket.Close();
         socket.Close();
         socket.Close();
@@ -145,8 +151,9 @@ public sealed class CloseConformanceTests(KestrelFixture kestrel)
                 // The client has gone; that is the point.
             }
         });
-        await using var socket = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var socket = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await Task.Delay(300);
         Assert.Equal(WebSocketReadyState.Connecting, socket.ReadyState);
         socket.Close();
@@ -178,8 +185,9 @@ public sealed class CloseConformanceTests(KestrelFixture kestrel)
             await conn.WriteAsync([.. ScriptedServer.CloseFrame(1000, "bye"), .. ScriptedServer.Frame(0x1, "after close")]);
             echoed = await conn.ReadFrameAsync();
         });
-        await using var socket = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var socket = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         CloseEvent close = await log.ClosedAsync();
         await server.Completion.WaitAsync(EventLog.Timeout);
         Assert.Equal(["open", "close"], log.Types);
@@ -200,8 +208,9 @@ public sealed class CloseConformanceTests(KestrelFixture kestrel)
             await ws.ReceiveAsync(buffer, default);   // "Goodbye"
             await ws.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "", default);
         });
-        await using var socket = new WebSocket(server.Url("/custom").ToString(), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(server.Url("/custom").ToString(), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         socket.OnOpen = _ => socket.Send("Goodbye");
         CloseEvent close = await log.ClosedAsync();
         Assert.Equal(["open", "close"], log.Types);

@@ -75,8 +75,9 @@ public sealed class ConstructorConformanceTests(KestrelFixture kestrel)
     public async Task Constructor_ProtocolAsOneString_IsOfferedAloneAndSelected()
     {
         // Create-valid-url-protocol-string / Create-Secure-valid-url-protocol-setCorrectly: a string is a one-element list.
-        await using var socket = new WebSocket(kestrel.Url("/subprotocol"), "echo");
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/subprotocol"), "echo"), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         Assert.Equal("", socket.Protocol);                 // Create-valid-url-protocol-empty: "" before open
         await log.MessagesAsync(1);
         Assert.Equal("echo", socket.Protocol);

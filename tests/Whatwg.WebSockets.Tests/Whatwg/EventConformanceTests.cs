@@ -106,8 +106,9 @@ public sealed class EventConformanceTests(KestrelFixture kestrel)
             Frame close = await conn.ReadFrameAsync();
             await conn.WriteAsync(ScriptedServer.CloseFrame((ushort)(close.CloseCode ?? 1000)));
         });
-        await using var socket = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var socket = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         int removedCalls = 0;
         EventHandler<Event> onOpen = (_, _) => Interlocked.Increment(ref removedCalls);
         EventHandler<MessageEvent> onMessage = (_, _) => Interlocked.Increment(ref removedCalls);
@@ -170,8 +171,9 @@ public sealed class EventConformanceTests(KestrelFixture kestrel)
             await conn.WriteAsync([.. ScriptedServer.Frame(0x1, "test"), .. ScriptedServer.Frame(0x3, "LOL")]);
             await conn.WaitForCloseAsync(TimeSpan.FromSeconds(4));
         });
-        await using var socket = new WebSocket(server.BaseUri, null, FailureEventLog.Options());
+        await using var socket = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         CloseEvent close = await log.ClosedAsync();
 
         Assert.Equal(["open", "message", "error", "close"], log.Types);
@@ -194,8 +196,9 @@ public sealed class EventConformanceTests(KestrelFixture kestrel)
     public async Task UnresolvableHost_ErrorThenClose1006()
     {
         // events/020: "ws://example.invalid/" fires error (an Event), then close, not clean.
-        await using var socket = new WebSocket("ws://example.invalid/", null, TestOptions.Quiet(o => o.ConnectTimeout = TimeSpan.FromSeconds(3)));
+        await using var socket = EventGate.Hold(() => new WebSocket("ws://example.invalid/", null, TestOptions.Quiet(o => o.ConnectTimeout = TimeSpan.FromSeconds(3))), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         CloseEvent close = await log.ClosedAsync().WaitAsync(TimeSpan.FromSeconds(4));
         Assert.Equal(["error", "close"], log.Types);
         Assert.IsAssignableFrom<Event>(log.Events[0].Event);

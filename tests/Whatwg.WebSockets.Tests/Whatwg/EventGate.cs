@@ -12,6 +12,13 @@ internal sealed class EventGate : SynchronizationContext
     private readonly Queue<(SendOrPostCallback Callback, object? State)> _held = new();
     private bool _released;
 
+    /// <summary>Constructs a socket under a new gate; attach listeners, then call <see cref="Release"/>.</summary>
+    public static WebSocket Hold(Func<WebSocket> create, out EventGate gate)
+    {
+        gate = new EventGate();
+        return gate.Create(create);
+    }
+
     public WebSocket Create(Func<WebSocket> create)
     {
         SynchronizationContext? previous = Current;

@@ -14,8 +14,9 @@ public sealed class NodeConformanceTests(NodeWsServerFixture node)
     public async Task Close_WithoutCode_ServerEchoesAnEmptyClose_CodeIs1005AndReasonEmpty()
     {
         // Secure-Close-1005-verify-code / Secure-Close-1005: close() sends a Close frame with no body.
-        await using var socket = new WebSocket(node.Url("/echo").ToString(), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(node.Url("/echo").ToString(), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         socket.Close();
         CloseEvent close = await log.ClosedAsync();
@@ -29,8 +30,9 @@ public sealed class NodeConformanceTests(NodeWsServerFixture node)
     {
         // constructor/016: the server sees the query as %C3%A5%C3%A4%C3%B6.
         string url = node.Url("/headers").ToString() + "?\u00e5\u00e4\u00f6";
-        await using var socket = new WebSocket(url, null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(url, null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.MessagesAsync(1);
         using var json = System.Text.Json.JsonDocument.Parse(log.Messages[0].Text);
         Assert.Equal("/headers?%C3%A5%C3%A4%C3%B6", json.RootElement.GetProperty("url").GetString());

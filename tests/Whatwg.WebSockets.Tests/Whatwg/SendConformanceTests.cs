@@ -180,8 +180,9 @@ public sealed class SendConformanceTests(KestrelFixture kestrel)
         // bufferedAmount-unicode (UTF-8 bytes, not UTF-16 units), bufferedAmount-arraybuffer, bufferedAmount-blob,
         // Send-0byte-data. A browser measures inside one task; here the write loop runs in parallel, so first stall it:
         // the /silent peer never reads, so a 32 MiB message fills the TCP buffers and nothing more drains.
-        await using var socket = new WebSocket(kestrel.Url("/silent"), null, TestOptions.Quiet(o => o.CloseTimeout = TimeSpan.FromSeconds(1)));
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/silent"), null, TestOptions.Quiet(o => o.CloseTimeout = TimeSpan.FromSeconds(1))), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         await log.OpenedAsync();
         socket.Send(new byte[32 * 1024 * 1024]);
         await Task.Delay(200);
@@ -204,8 +205,9 @@ public sealed class SendConformanceTests(KestrelFixture kestrel)
     public async Task Send_AfterServerInitiatedClose_DoesNotThrowAndBufferedAmountGrows()
     {
         // Send() once CLOSED: no exception, nothing sent, bufferedAmount keeps growing.
-        await using var socket = new WebSocket(kestrel.Url("/close?code=1000"), null, TestOptions.Quiet());
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/close?code=1000"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        gate.Release();
         CloseEvent close = await log.ClosedAsync();
         Assert.True(close.WasClean);
         Assert.Equal(WebSocketReadyState.Closed, socket.ReadyState);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -74,10 +75,52 @@ internal static class Masking
         return (int)((keyOffset + data.Length) & 3);
     }
 
-    /// <summary>Masks <paramref name="source"/> into <paramref name="destination"/> (same length) from key byte 0.</summary>
-    public static void Copy(ReadOnlySpan<byte> source, Span<byte> destination, uint maskKey)
+    /// <summary>
+    /// Masks <paramref name="source"/> into <paramref name="destination"/> (at least as long) from key byte 0,
+    /// in one pass: each block is loaded from the source, XOR-ed and stored, so the payload is read once.
+    /// </summary>
+    public static void CopyMasked(ReadOnlySpan<byte> source, Span<byte> destination, uint maskKey)
     {
-        source.CopyTo(destination);
-        Apply(destination.Slice(0, source.Length), maskKey, 0);
+        Debug.Assert(destination.Length >= source.Length, "the destination holds the source");
+        uint key = BitConverter.IsLittleEndian ? maskKey : System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(maskKey);
+        ref byte from = ref MemoryMarshal.GetReference(source);
+        ref byte to = ref MemoryMarshal.GetReference(destination);
+        nuint length = (nuint)source.Length;
+        nuint i = 0;
+
+        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<byte>.Count)
+        {
+            Vector512<byte> mask = Vector512.Create(key).AsByte();
+            for (nuint last = length - (nuint)Vector512<byte>.Count; i <= last; i += (nuint)Vector512<byte>.Count)
+            {
+                (Vector512.LoadUnsafe(ref from, i) ^ mask).StoreUnsafe(ref to, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<byte>.Count)
+        {
+            Vector256<byte> mask = Vector256.Create(key).AsByte();
+            for (nuint last = length - (nuint)Vector256<byte>.Count; i <= last; i += (nuint)Vector256<byte>.Count)
+            {
+                (Vector256.LoadUnsafe(ref from, i) ^ mask).StoreUnsafe(ref to, i);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<byte>.Count)
+        {
+            Vector128<byte> mask = Vector128.Create(key).AsByte();
+            for (nuint last = length - (nuint)Vector128<byte>.Count; i <= last; i += (nuint)Vector128<byte>.Count)
+            {
+                (Vector128.LoadUnsafe(ref from, i) ^ mask).StoreUnsafe(ref to, i);
+            }
+        }
+
+        for (; i + 4 <= length; i += 4)
+        {
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, i), Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref from, i)) ^ key);
+        }
+
+        for (int k = 0; i < length; i++, k++)
+        {
+            Unsafe.Add(ref to, i) = (byte)(Unsafe.Add(ref from, i) ^ (byte)(maskKey >> (k * 8)));
+        }
     }
 }

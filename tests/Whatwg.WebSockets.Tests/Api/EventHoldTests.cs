@@ -1,0 +1,46 @@
+using Whatwg.WebSockets.Tests.Peers;
+using Whatwg.WebSockets.Tests.Support;
+
+namespace Whatwg.WebSockets.Tests.Api;
+
+/// <summary>
+/// Events wait for the first listener: a browser runs events only after the script that created the socket
+/// has finished, so handlers set after the constructor see everything; here the dispatcher holds events
+/// until a listener is attached (or an awaitable is used), at most a moment after the connection attempt.
+/// </summary>
+public sealed class EventHoldTests
+{
+    [Fact]
+    public async Task ServerSpeaksFirst_HandlersAttachedAfterTheConnectionOpened_StillSeeOpenAndTheMessage()
+    {
+        await using var server = ScriptedServer.Start(async conn =>
+        {
+            HandshakeRequest request = await conn.ReadHandshakeAsync();
+            byte[] accept = ScriptedServer.Accept(request);
+            await conn.WriteAsync([.. accept, .. ScriptedServer.Frame(0x1, "first words")]);   // 101 and a message in one write
+            await conn.WaitForCloseAsync(TimeSpan.FromSeconds(5));
+        });
+        await using var socket = new WebSocket(server.Url("/").ToString(), null, TestOptions.Quiet());
+        await Task.Delay(40);   // long enough for the handshake and the message to arrive on loopback
+        var events = new List<string>();
+        var message = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.OnOpen = e => events.Add("open");
+        socket.OnMessage = e =>
+        {
+            events.Add("message");
+            message.TrySetResult(e.Text);
+        };
+        Assert.Equal("first words", await message.Task.WaitAsync(EventLog.Timeout));
+        Assert.Equal(["open", "message"], events);
+    }
+
+    [Fact]
+    public async Task NoListenerEver_EventsStillRunSoWhenClosedCompletes()
+    {
+        var socket = new WebSocket("ws://127.0.0.1:9/", null, TestOptions.Quiet(o => o.ConnectTimeout = TimeSpan.FromSeconds(2)));
+        await Task.Delay(500);
+        Assert.Equal(WebSocketReadyState.Closed, socket.ReadyState);   // released by the hold limit, not by a listener
+        CloseEvent close = await socket.WhenClosed.WaitAsync(EventLog.Timeout);
+        Assert.Equal(1006, close.Code);
+    }
+}
