@@ -35,6 +35,10 @@ public sealed partial class WebSocket : IConnectionEvents
     private long _undelivered;
     private TaskCompletionSource? _deliveryWaiter;
     private long _deliveryThreshold;
+    private int _releaseScheduled;
+
+    /// <summary>How long after the first listener is attached held events start.</summary>
+    private static readonly TimeSpan ListenerSettleTime = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The <c>onopen</c> handler: one assignable handler holding one place among the <see cref="Opened"/> listeners.</summary>
     public Action<Event>? OnOpen { get => _open.Attribute; set => _open.Attribute = value; }
@@ -248,10 +252,24 @@ public sealed partial class WebSocket : IConnectionEvents
     /// <summary>
     /// Lets events flow. A browser runs events only after the script that created the socket has finished, so
     /// handlers set right after <c>new WebSocket(...)</c> see every event; .NET has no such point, so events are
-    /// held until the first listener is attached or an awaitable is used, and at the latest
+    /// held until the first listener is attached or ReadyState or an awaitable is read, and at the latest
     /// <see cref="EventHoldLimit"/> after the connection attempt ends.
     /// </summary>
     private void ReleaseEvents() => _dispatcher.Release();
+
+    /// <summary>
+    /// A listener was attached: the others usually follow within microseconds (statement after statement), so
+    /// held events start a few milliseconds later rather than racing the next attachment. When the connection
+    /// is still being established, as it almost always is, this costs nothing.
+    /// </summary>
+    private void ReleaseEventsSoon()
+    {
+        if (_dispatcher.IsHeld && Interlocked.Exchange(ref _releaseScheduled, 1) == 0)
+        {
+            _ = Task.Delay(ListenerSettleTime).ContinueWith(
+                static (_, state) => ((WebSocket)state!).ReleaseEvents(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
 
     private void ReleaseDeliveryWaiter()
     {

@@ -19,6 +19,10 @@ namespace Whatwg.WebSockets;
 /// <see cref="SynchronizationContext"/> current at construction when there is one, otherwise on this
 /// socket's own serial queue on the thread pool. As in the spec, events are queued tasks that run after
 /// the state change they report; none is raised synchronously inside <c>Send</c>, <c>Close</c> or the constructor.</para>
+/// <para>A browser runs a socket's events only after the script that created it has finished, so handlers set
+/// after the constructor see every event. To give the same guarantee, events are held until a few milliseconds
+/// after the first listener is attached, or until <see cref="ReadyState"/>, <see cref="WhenOpen"/> or
+/// <see cref="WhenClosed"/> is read, and at most one second after the connection attempt ends.</para>
 /// <para>Where it differs from a browser: the <c>error</c> event carries the cause (<see cref="ErrorEvent.Exception"/>);
 /// relative URLs need <see cref="WebSocketOptions.BaseAddress"/>; and it adds awaitables
 /// (<see cref="WhenOpen"/>, <see cref="WhenClosed"/>, <see cref="FlushAsync"/>, <see cref="ReadMessagesAsync"/>) and disposal.</para>
@@ -115,7 +119,7 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
 
         SynchronizationContext? context = _options.Dispatch == EventDispatch.Auto ? SynchronizationContext.Current : null;
         _dispatcher = new EventDispatcher(RunTask, OnDelivered, context);
-        Action release = ReleaseEvents;
+        Action release = ReleaseEventsSoon;
         _open = new ListenerList<Event>(release);
         _message = new ListenerList<MessageEvent>(release);
         _error = new ListenerList<ErrorEvent>(release);
@@ -129,8 +133,18 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
     /// <summary>The URL, as the URL Standard serializes it (the spec's <c>url</c>).</summary>
     public string Url { get; }
 
-    /// <summary>The connection's state (the spec's <c>readyState</c>).</summary>
-    public WebSocketReadyState ReadyState => (WebSocketReadyState)_readyState;
+    /// <summary>
+    /// The connection's state (the spec's <c>readyState</c>). It changes in the tasks that deliver the events,
+    /// so reading it also lets held events flow (see <see cref="WebSocket"/> remarks).
+    /// </summary>
+    public WebSocketReadyState ReadyState
+    {
+        get
+        {
+            ReleaseEvents();
+            return (WebSocketReadyState)_readyState;
+        }
+    }
 
     /// <summary>The subprotocol the server chose; <c>""</c> until open or when it chose none (the spec's <c>protocol</c>).</summary>
     public string Protocol => Volatile.Read(ref _protocol);
@@ -182,7 +196,7 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The longest events are held, after the connection attempt ends, for a socket with no listener yet.</summary>
-    internal static readonly TimeSpan EventHoldLimit = TimeSpan.FromMilliseconds(100);
+    internal static readonly TimeSpan EventHoldLimit = TimeSpan.FromSeconds(1);
 
     /// <inheritdoc />
     public override string ToString() => $"WebSocket {Url} ({ReadyState})";

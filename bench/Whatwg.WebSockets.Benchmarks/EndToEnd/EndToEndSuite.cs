@@ -25,14 +25,15 @@ internal static class EndToEndSuite
     public static async Task<int> RunAsync(string[] args)
     {
         bool quick = args.Contains("--quick");
-        int repetitions = quick ? 2 : 5;
         string? output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault();
-        int scale = quick ? 4 : 1;
+        int repetitions = int.Parse(args.SkipWhile(a => a != "--reps").Skip(1).FirstOrDefault() ?? (quick ? "2" : "5"), CultureInfo.InvariantCulture);
+        int scale = int.Parse(args.SkipWhile(a => a != "--scale").Skip(1).FirstOrDefault() ?? (quick ? "4" : "1"), CultureInfo.InvariantCulture);
 
         using Process server = StartServer(out Uri baseUri);
         try
         {
             var scenarios = Build(scale, quick);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenarios.Count} scenarios, {repetitions} repetitions, work divided by {scale}"));
             var samples = scenarios.ToDictionary(s => s, _ => (Ours: new List<double>(), Reference: new List<double>()));
 
             // Warm-up: JIT both paths.
@@ -182,7 +183,7 @@ internal static class EndToEndSuite
         text.AppendLine("bash scripts/bench.sh micro      # BenchmarkDotNet microbenchmarks");
         text.AppendLine("```");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd} on {cpu}, {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}{(quick ? " (quick mode)" : "")}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd} on {cpu}, {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}{(quick ? " (quick mode)" : "")}, command line `{string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}`.");
         text.AppendLine();
         text.Append(table);
         text.AppendLine();
