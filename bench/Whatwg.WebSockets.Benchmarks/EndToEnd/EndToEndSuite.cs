@@ -32,15 +32,19 @@ internal static class EndToEndSuite
         using Process server = StartServer(out Uri baseUri);
         try
         {
-            var scenarios = Build(scale, quick);
+            string? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+            var scenarios = Build(scale, quick).Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenarios.Count} scenarios, {repetitions} repetitions, work divided by {scale}"));
             var samples = scenarios.ToDictionary(s => s, _ => (Ours: new List<double>(), Reference: new List<double>()));
 
             // Warm-up: JIT both paths.
-            await OurClient.EchoAsync(baseUri, 16, 20_000, 64);
+            if (only is null)
+            {
+                await OurClient.EchoAsync(baseUri, 16, 20_000, 64);
             await ReferenceClient.EchoAsync(baseUri, 16, 20_000, 64);
             await OurClient.SendAsync(baseUri, 1024, 50_000);
             await ReferenceClient.SendAsync(baseUri, 1024, 50_000);
+            }
 
             for (int r = 0; r < repetitions; r++)
             {
@@ -192,8 +196,9 @@ internal static class EndToEndSuite
         text.AppendLine("How each client is used: ours calls `Send` (never awaited; `FlushAsync` when more than 4 MiB is queued) and");
         text.AppendLine("receives through `OnMessage`, one `MessageEvent` per message; `ClientWebSocket` awaits one `SendAsync` per");
         text.AppendLine("message and receives into a pooled 64 KiB buffer. Idle memory: N open connections, each `ClientWebSocket`");
-        text.AppendLine("with a pending `ReceiveAsync` into its own 4 KiB buffer; the change in the process's working set after");
-        text.AppendLine("a full GC, divided by N. CPU is the client process's CPU time divided by the messages sent.");
+        text.AppendLine("with a pending `ReceiveAsync` into its own 4 KiB buffer; the managed heap after");
+        text.AppendLine("a full GC minus the same before they were opened, divided by N. CPU is the client process's CPU time");
+        text.AppendLine("divided by the messages sent.");
         File.WriteAllText(path, text.ToString());
     }
 
