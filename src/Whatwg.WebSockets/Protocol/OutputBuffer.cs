@@ -15,10 +15,12 @@ internal sealed class OutputBuffer
     /// <summary>The size of a shared segment; larger frames get a segment of their own size.</summary>
     public const int SegmentSize = 64 * 1024;
 
+    /// <summary>The first segment of a batch is smaller: most batches are a few small frames.</summary>
+    public const int FirstSegmentSize = 16 * 1024;
+
     private readonly List<ArraySegment<byte>> _full = [];
     private byte[] _current = [];
     private int _length;
-    private byte[]? _spare;
 
     /// <summary>Bytes written and not yet taken.</summary>
     public long Length
@@ -70,14 +72,13 @@ internal sealed class OutputBuffer
         }
     }
 
-    /// <summary>Takes back a written segment's array: one shared-size array is kept for the next segment, the rest go to the pool.</summary>
-    public void Recycle(byte[] array)
+    /// <summary>
+    /// Takes back a written segment's array. It goes straight back to the pool: keeping one per connection would
+    /// cost every idle connection that ever sent a segment's worth of memory.
+    /// </summary>
+    public static void Recycle(byte[] array)
     {
-        if (array.Length == SegmentSize && _spare is null)
-        {
-            _spare = array;
-        }
-        else if (array.Length > 0)
+        if (array.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(array);
         }
@@ -130,15 +131,7 @@ internal sealed class OutputBuffer
             Recycle(_current);
         }
 
-        if (size <= SegmentSize && _spare is not null)
-        {
-            _current = _spare;
-            _spare = null;
-        }
-        else
-        {
-            _current = ArrayPool<byte>.Shared.Rent(Math.Max(size, SegmentSize));
-        }
+        _current = ArrayPool<byte>.Shared.Rent(Math.Max(size, _full.Count == 0 ? FirstSegmentSize : SegmentSize));
 
         _length = 0;
     }

@@ -197,7 +197,9 @@ internal sealed class ProtocolEngine
     }
 
     /// <summary>Gives back an array the I/O layer has finished writing.</summary>
-    public void RecycleOutput(byte[] array) => _output.Recycle(array);
+#pragma warning disable CA1822 // an engine operation for the I/O layer, whatever it needs today
+    public void RecycleOutput(byte[] array) => OutputBuffer.Recycle(array);
+#pragma warning restore CA1822
 
     private bool TrySendData(Opcode opcode, ReadOnlySpan<byte> data)
     {
