@@ -26,6 +26,16 @@ switch (mode)
         }
 
         return 0;
+    case "idle":
+        // bench idle ours|reference N URL: one measurement in a fresh process (see EndToEndSuite.IdleInChildAsync).
+        {
+            var url = new Uri(args[3]);
+            int count = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
+            var result = args[1] == "ours" ? await OurClient.IdleMemoryAsync(url, count) : await ReferenceClient.IdleMemoryAsync(url, count);
+            Console.WriteLine(result.ManagedPerConnection.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return 0;
     case "micro":
         BenchmarkSwitcher.FromAssembly(typeof(EndToEndSuite).Assembly).Run(args[1..]);
         return 0;
