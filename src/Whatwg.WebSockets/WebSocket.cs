@@ -141,8 +141,10 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
     {
         get
         {
+            // Read first: once released, a held open task may change the state before this returns.
+            var state = (WebSocketReadyState)_readyState;
             ReleaseEvents();
-            return (WebSocketReadyState)_readyState;
+            return state;
         }
     }
 

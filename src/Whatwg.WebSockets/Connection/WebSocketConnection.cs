@@ -441,12 +441,10 @@ internal sealed class WebSocketConnection
 
     private void RecycleAll(List<ArraySegment<byte>> segments)
     {
-        lock (_lock)
+        // No lock: written segments belong to the write loop alone, and they go back to the shared pool.
+        foreach (ArraySegment<byte> segment in segments)
         {
-            foreach (ArraySegment<byte> segment in segments)
-            {
-                _engine.RecycleOutput(segment.Array!);
-            }
+            _engine.RecycleOutput(segment.Array!);
         }
 
         segments.Clear();
