@@ -23,10 +23,10 @@ public sealed partial class WebSocket
     public void Send(ReadOnlySpan<char> data)
     {
         WebSocketConnection? connection = BeginSend();
-        long length = Encoding.UTF8.GetByteCount(data);
+        int length = Encoding.UTF8.GetByteCount(data);   // counted once: for bufferedAmount and for the frame
         if (Account(length) && connection is not null)
         {
-            connection.SendText(data);
+            connection.SendText(data, length);
         }
     }
 

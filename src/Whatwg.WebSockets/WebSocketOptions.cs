@@ -100,7 +100,4 @@ public sealed class WebSocketOptions
     /// <summary>Where events are delivered. Default <see cref="EventDispatch.Auto"/>.</summary>
     public EventDispatch Dispatch { get; set; } = EventDispatch.Auto;
 
-    internal bool UsesDefaultTransport =>
-        Cookies is null && Credentials is null && Proxy is null && RemoteCertificateValidationCallback is null
-        && (ClientCertificates is null || ClientCertificates.Count == 0);
 }

@@ -71,12 +71,12 @@ internal sealed class WebSocketConnection
     }
 
     /// <summary>Queues a text message; false when the connection no longer sends data.</summary>
-    public bool SendText(ReadOnlySpan<char> text)
+    public bool SendText(ReadOnlySpan<char> text, int utf8Length)
     {
         lock (_lock)
         {
             bool wasEmpty = _engine.Output.IsEmpty;
-            if (!_engine.TrySendText(text))
+            if (!_engine.TrySendText(text, utf8Length))
             {
                 return false;
             }
@@ -571,15 +571,11 @@ internal sealed class WebSocketConnection
             bool clean = _engine.CloseReceived && !_failed;
             closure = clean
                 ? new ConnectionClosure(true, _engine.ReceivedCloseCode, _engine.ReceivedCloseReason, null, Failed: false)
-                : new ConnectionClosure(false, CloseCodesForApi.Abnormal, string.Empty, _failure, _failed);
+                : new ConnectionClosure(false, CloseCodes.AbnormalClosure, string.Empty, _failure, _failed);
         }
 
         Debug.Assert(closure.WasClean || closure.Failure is not null || !closure.Failed, "a failure has a cause");
         _events.OnClosed(closure);
     }
 
-    private static class CloseCodesForApi
-    {
-        public const int Abnormal = CloseCodes.AbnormalClosure;
-    }
 }

@@ -53,15 +53,18 @@ internal sealed class ProtocolEngine
     public ProtocolViolation Violation { get; private set; }
 
     /// <summary>Queues a text message; returns false (dropping it) once the closing handshake has begun.</summary>
-    public bool TrySendText(ReadOnlySpan<char> text)
+    public bool TrySendText(ReadOnlySpan<char> text) => TrySendText(text, Encoding.UTF8.GetByteCount(text));
+
+    /// <summary>Queues a text message whose UTF-8 length the caller already knows (it counted it for bufferedAmount).</summary>
+    public bool TrySendText(ReadOnlySpan<char> text, int length)
     {
+        Debug.Assert(length == Encoding.UTF8.GetByteCount(text), "the caller's count is the UTF-8 length");
         if (State != EngineState.Open)
         {
             return false;
         }
 
         // USVString semantics: Encoding.UTF8 replaces lone surrogates with U+FFFD (EF BF BD).
-        int length = Encoding.UTF8.GetByteCount(text);
         Span<byte> payload = BeginFrame(Opcode.Text, length, out uint key);
         Encoding.UTF8.GetBytes(text, payload);
         Masking.Apply(payload, key, 0);

@@ -15,10 +15,6 @@ namespace Whatwg.WebSockets.Transport;
 /// </summary>
 internal static class HttpUpgradeTransport
 {
-    // Connections are never pooled (an upgraded connection cannot go back to a pool), so the handler
-    // holds no per-connection state and can be shared by every socket that uses the default settings.
-    private static readonly HttpMessageInvoker s_sharedInvoker = new(CreateHandler(WebSocketOptions.Default), disposeHandler: false);
-
     public static async Task<TransportConnection> ConnectAsync(
         WhatwgUrl url,
         IReadOnlyList<string> protocols,
@@ -29,7 +25,9 @@ internal static class HttpUpgradeTransport
         string key = HandshakeKey.Generate();
         using HttpRequestMessage request = BuildRequest(url, key, protocols, extraHeaders, options);
 
-        HttpMessageInvoker invoker = options.UsesDefaultTransport ? s_sharedInvoker : new HttpMessageInvoker(CreateHandler(options));
+        // Only sockets with a proxy, cookies or credentials come here (SocketTransport takes the rest), so the
+        // handler is per socket: it carries those settings.
+        var invoker = new HttpMessageInvoker(CreateHandler(options));
         HttpResponseMessage response;
         try
         {
@@ -37,12 +35,12 @@ internal static class HttpUpgradeTransport
         }
         catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            DisposeIfOwned(invoker);
+            invoker.Dispose();
             throw Describe(ex, url);
         }
         catch
         {
-            DisposeIfOwned(invoker);
+            invoker.Dispose();
             throw;
         }
 
@@ -68,23 +66,16 @@ internal static class HttpUpgradeTransport
             }
 
             Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return new TransportConnection(new OwningStream(stream, response, invoker == s_sharedInvoker ? null : invoker), result.Protocol, result.Extensions);
+            return new TransportConnection(new OwningStream(stream, response, invoker), result.Protocol, result.Extensions);
         }
         catch
         {
             response.Dispose();
-            DisposeIfOwned(invoker);
+            invoker.Dispose();
             throw;
         }
     }
 
-    private static void DisposeIfOwned(HttpMessageInvoker invoker)
-    {
-        if (invoker != s_sharedInvoker)
-        {
-            invoker.Dispose();
-        }
-    }
 
     private static HttpRequestMessage BuildRequest(
         WhatwgUrl url, string key, IReadOnlyList<string> protocols, IReadOnlyList<KeyValuePair<string, string>> extraHeaders, WebSocketOptions options)

@@ -296,6 +296,23 @@ public sealed class EventTests(KestrelFixture kestrel)
         Assert.EndsWith("/headers?q=1", json.RootElement.GetProperty("url").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Handshake_WithCookies_SendsThemThroughTheHttpStackTransport()
+    {
+        // Cookies (like a proxy or credentials) route the handshake through SocketsHttpHandler, not the raw transport.
+        var cookies = new System.Net.CookieContainer();
+        Uri http = new(kestrel.Url("/").Replace("ws://", "http://", StringComparison.Ordinal));
+        cookies.Add(http, new System.Net.Cookie("session", "abc123"));
+        await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/headers"), null, TestOptions.Quiet(o => o.Cookies = cookies)), out EventGate gate);
+        var log = new EventLog(socket);
+        gate.Release();
+        await log.MessagesAsync(1);
+        using var json = System.Text.Json.JsonDocument.Parse(log.Messages[0].Text);
+        Assert.Equal("session=abc123", json.RootElement.GetProperty("headers").GetProperty("cookie").GetString());
+        socket.Close(1000);
+        Assert.True((await log.ClosedAsync()).WasClean);
+    }
+
     /// <summary>A SynchronizationContext backed by one dedicated thread, like a UI thread.</summary>
     private sealed class SingleThreadContext : SynchronizationContext, IDisposable
     {
