@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks. With no argument: end to end against ClientWebSocket over loopback (about 10 minutes),
 # rewriting docs/benchmarks.md and docs/benchmarks.svg (options: --reps N, --scale N divides the work).
-# "quick": a shorter run that writes nothing. "idle [--reps N]": only idle memory, writes nothing.
+# "quick [--only TEXT] [--reps N]": a shorter run that writes nothing. "idle [--reps N]": only idle memory, writes nothing.
 # "micro [BenchmarkDotNet args]": the microbenchmarks (e.g. micro --filter '*Masking*').
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,7 +11,7 @@ bench=(dotnet bench/Whatwg.WebSockets.Benchmarks/bin/Release/net10.0/Whatwg.WebS
 ulimit -n 65536 2>/dev/null || true
 case "${1:-}" in
   micro) shift; "${bench[@]}" micro "$@" ;;
-  quick) "${bench[@]}" e2e --quick ;;
+  quick) shift; "${bench[@]}" e2e --quick "$@" ;;
   idle) shift; "${bench[@]}" e2e --only idle "$@" ;;
   *) "${bench[@]}" e2e --out docs/benchmarks.md "$@" ;;
 esac

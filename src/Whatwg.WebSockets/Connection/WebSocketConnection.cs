@@ -29,6 +29,12 @@ internal sealed class WebSocketConnection
 {
     private const int ReceiveBufferSize = 16 * 1024;
 
+    /// <summary>Output up to this size may be written on the sending thread.</summary>
+    private const int InlineWriteLimit = 16 * 1024;
+
+    /// <summary>How long the write side must have been quiet before a sender writes inline (about 20 µs).</summary>
+    private static readonly long s_inlineGap = Stopwatch.Frequency / 50_000;
+
     private readonly object _lock = new();
     private readonly ProtocolEngine _engine;
     private readonly Stream _stream;
@@ -45,6 +51,11 @@ internal sealed class WebSocketConnection
     private int _terminated;
     private long _lastActivity;
     private long _pingSentAt;
+
+    // The write side of the transport has one owner at a time: the write loop, or a sender writing inline.
+    private readonly List<ArraySegment<byte>> _pending = new(4);
+    private bool _writing;              // under _lock
+    private long _lastWriteEnded;       // Stopwatch ticks, under _lock
 
     public WebSocketConnection(Stream stream, ProtocolEngine engine, IConnectionEvents events, WebSocketOptions options)
     {
@@ -73,6 +84,7 @@ internal sealed class WebSocketConnection
     /// <summary>Queues a text message; false when the connection no longer sends data.</summary>
     public bool SendText(ReadOnlySpan<char> text, int utf8Length)
     {
+        bool inline;
         lock (_lock)
         {
             bool wasEmpty = _engine.Output.IsEmpty;
@@ -81,10 +93,12 @@ internal sealed class WebSocketConnection
                 return false;
             }
 
-            if (wasEmpty)
-            {
-                _writeSignal.Set();
-            }
+            inline = wasEmpty && RequestWrite();
+        }
+
+        if (inline)
+        {
+            WriteInline();
         }
 
         return true;
@@ -93,6 +107,7 @@ internal sealed class WebSocketConnection
     /// <summary>Queues a binary message; false when the connection no longer sends data.</summary>
     public bool SendBinary(ReadOnlySpan<byte> data)
     {
+        bool inline;
         lock (_lock)
         {
             bool wasEmpty = _engine.Output.IsEmpty;
@@ -101,10 +116,12 @@ internal sealed class WebSocketConnection
                 return false;
             }
 
-            if (wasEmpty)
-            {
-                _writeSignal.Set();
-            }
+            inline = wasEmpty && RequestWrite();
+        }
+
+        if (inline)
+        {
+            WriteInline();
         }
 
         return true;
@@ -388,9 +405,75 @@ internal sealed class WebSocketConnection
         Terminate();
     }
 
+    /// <summary>
+    /// Called under <see cref="_lock"/> when a data frame was queued into empty output. True: the caller now owns
+    /// the write side and writes inline (<see cref="WriteInline"/>); false: the write loop was signalled.
+    /// </summary>
+    /// <remarks>
+    /// Writing on the sending thread saves a thread hop per message when sends are sparse (a request and its
+    /// answer, one message in flight). It is taken only when nobody is writing, the output is small, and the last
+    /// write ended a while ago: a burst of sends then still goes to the write loop and shares one write.
+    /// </remarks>
+    private bool RequestWrite()
+    {
+        if (!_writing && _engine.Output.Length <= InlineWriteLimit && Stopwatch.GetTimestamp() - _lastWriteEnded >= s_inlineGap)
+        {
+            _writing = true;
+            return true;
+        }
+
+        _writeSignal.Set();
+        return false;
+    }
+
+    private void WriteInline()
+    {
+        long payloadBytes;
+        EngineState state;
+        lock (_lock)
+        {
+            _engine.TakeOutput(_pending, out payloadBytes);
+            state = _engine.State;
+        }
+
+        ValueTask<bool> write = WritePendingAsync(payloadBytes, state);
+        if (!write.IsCompletedSuccessfully)
+        {
+            // The transport could not take it all at once: finish off the sending thread.
+            _ = FinishInlineWriteAsync(write);
+            return;
+        }
+
+        if (write.Result)
+        {
+            ReleaseWriter();
+        }
+    }
+
+    private async Task FinishInlineWriteAsync(ValueTask<bool> write)
+    {
+        if (await write.ConfigureAwait(false))
+        {
+            ReleaseWriter();
+        }
+    }
+
+    /// <summary>Gives up the write side; whatever was queued meanwhile goes to the write loop.</summary>
+    private void ReleaseWriter()
+    {
+        lock (_lock)
+        {
+            _writing = false;
+            _lastWriteEnded = Stopwatch.GetTimestamp();
+            if (!_engine.Output.IsEmpty)
+            {
+                _writeSignal.Set();
+            }
+        }
+    }
+
     private async Task WriteLoopAsync()
     {
-        var pending = new List<ArraySegment<byte>>(4);
         while (true)
         {
             await _writeSignal.WaitAsync().ConfigureAwait(false);
@@ -403,40 +486,61 @@ internal sealed class WebSocketConnection
             EngineState state;
             lock (_lock)
             {
-                _engine.TakeOutput(pending, out payloadBytes);
+                if (_writing)
+                {
+                    // A sender is writing inline; it signals again when done if more is queued.
+                    continue;
+                }
+
+                _writing = true;
+                _engine.TakeOutput(_pending, out payloadBytes);
                 state = _engine.State;
             }
 
-            try
+            if (!await WritePendingAsync(payloadBytes, state).ConfigureAwait(false))
             {
-                // Everything queued since the last write goes out now: small frames share a segment (one write),
-                // a large message is a segment of its own.
-                foreach (ArraySegment<byte> segment in pending)
-                {
-                    await _stream.WriteAsync(segment.AsMemory()).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex)
-            {
-                // The read loop usually sees the same failure; whichever comes first names the cause.
-                RecycleAll(pending);
-                OnTransportError(ex);
                 return;
             }
 
-            RecycleAll(pending);
-            if (payloadBytes > 0)
-            {
-                _events.OnBytesSent(payloadBytes);
-            }
+            ReleaseWriter();
+        }
+    }
 
-            if (state == EngineState.Failed && _failed)
+    /// <summary>Writes what the writer took; false when the connection ended (transport error or a failed close).</summary>
+    private async ValueTask<bool> WritePendingAsync(long payloadBytes, EngineState state)
+    {
+        List<ArraySegment<byte>> pending = _pending;
+        try
+        {
+            // Everything queued since the last write goes out now: small frames share a segment (one write),
+            // a large message is a segment of its own.
+            foreach (ArraySegment<byte> segment in pending)
             {
-                // RFC 6455 §7.1.7: after the Close frame, "Close the WebSocket Connection" (drop TCP).
-                Terminate();
-                return;
+                await _stream.WriteAsync(segment.AsMemory()).ConfigureAwait(false);
             }
         }
+        catch (Exception ex)
+        {
+            // The read loop usually sees the same failure; whichever comes first names the cause.
+            RecycleAll(pending);
+            OnTransportError(ex);
+            return false;
+        }
+
+        RecycleAll(pending);
+        if (payloadBytes > 0)
+        {
+            _events.OnBytesSent(payloadBytes);
+        }
+
+        if (state == EngineState.Failed && _failed)
+        {
+            // RFC 6455 §7.1.7: after the Close frame, "Close the WebSocket Connection" (drop TCP).
+            Terminate();
+            return false;
+        }
+
+        return true;
     }
 
     private void RecycleAll(List<ArraySegment<byte>> segments)
