@@ -34,6 +34,15 @@ internal static class EndToEndSuite
         {
             string? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
             var scenarios = Build(scale, quick).Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
+
+            // "--client ours" or "--client reference" runs one side only (to profile it); the other reads as NaN.
+            string? client = args.SkipWhile(a => a != "--client").Skip(1).FirstOrDefault();
+            if (client is not null)
+            {
+                static Task<double> Skip(Uri _) => Task.FromResult(double.NaN);
+                scenarios = scenarios.Select(s => client == "ours" ? s with { Reference = Skip } : s with { Ours = Skip }).ToList();
+            }
+
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenarios.Count} scenarios, {repetitions} repetitions, work divided by {scale}"));
             var samples = scenarios.ToDictionary(s => s, _ => (Ours: new List<double>(), Reference: new List<double>()));
 
