@@ -187,9 +187,14 @@ internal static class BenchServer
         byte[] close = new byte[4];
         WriteFrame(close, 8, true, [0x03, 0xE8]);
         await socket.SendAsync(close, SocketFlags.None);
+        // The client sends nothing but its Close frame (6 bytes or more); once it is here the handshake is over
+        // and, as RFC 6455 §7.1.1 asks of a server, we close TCP first.
         byte[] sink = new byte[4096];
-        while (await socket.ReceiveAsync(sink, SocketFlags.None) > 0)
+        int received = 0;
+        int read;
+        while (received < 6 && (read = await socket.ReceiveAsync(sink, SocketFlags.None)) > 0)
         {
+            received += read;
         }
     }
 

@@ -35,6 +35,9 @@ internal sealed class WebSocketConnection
     /// <summary>How long the write side must have been quiet before a sender writes inline (about 20 µs).</summary>
     private static readonly long s_inlineGap = Stopwatch.Frequency / 50_000;
 
+    /// <summary>After both Close frames, how long the server gets to close TCP before we do (the close stays clean).</summary>
+    private static readonly TimeSpan s_closedLinger = TimeSpan.FromSeconds(1);
+
     private readonly object _lock = new();
     private readonly ProtocolEngine _engine;
     private readonly Stream _stream;
@@ -46,6 +49,7 @@ internal sealed class WebSocketConnection
     private readonly long _maxUndeliveredBytes;
     private readonly Timer? _keepAliveTimer;
     private Timer? _closeTimer;
+    private long _closeDueAt;           // Environment.TickCount64 when the close timer fires
     private WebSocketFailureException? _failure;
     private bool _failed;
     private int _terminated;
@@ -352,8 +356,10 @@ internal sealed class WebSocketConnection
                     _events.OnClosingHandshakeStarted();
                 }
 
-                // RFC 6455 §7.1.1: the server closes TCP first; we wait for it, but not for ever.
-                ArmCloseTimer();
+                // RFC 6455 §7.1.1: the server closes TCP first. Both Close frames are (or are about to be) exchanged,
+                // so the connection is clean whatever happens next; a server that waits for us to drop TCP gets
+                // a short grace, not the whole close timeout.
+                ArmCloseTimer(_closeTimeout < s_closedLinger ? _closeTimeout : s_closedLinger);
                 break;
         }
     }
@@ -554,21 +560,38 @@ internal sealed class WebSocketConnection
         segments.Clear();
     }
 
-    private void ArmCloseTimer()
+    private void ArmCloseTimer() => ArmCloseTimer(_closeTimeout);
+
+    /// <summary>Arms the close timer to fire after <paramref name="due"/>, or brings an armed one forward to it.</summary>
+    private void ArmCloseTimer(TimeSpan due)
     {
         if (Volatile.Read(ref _terminated) != 0)
         {
             return;
         }
 
+        long dueAt = Environment.TickCount64 + (long)due.TotalMilliseconds;
         var timer = new Timer(static s => ((WebSocketConnection)s!).OnCloseTimeout(), this, Timeout.Infinite, Timeout.Infinite);
-        if (Interlocked.CompareExchange(ref _closeTimer, timer, null) is null)
+        Timer? armed = Interlocked.CompareExchange(ref _closeTimer, timer, null);
+        if (armed is null)
         {
-            timer.Change(_closeTimeout, Timeout.InfiniteTimeSpan);
+            Volatile.Write(ref _closeDueAt, dueAt);
+            timer.Change(due, Timeout.InfiniteTimeSpan);
+            return;
         }
-        else
+
+        timer.Dispose();
+        if (dueAt < Volatile.Read(ref _closeDueAt))
         {
-            timer.Dispose();
+            Volatile.Write(ref _closeDueAt, dueAt);
+            try
+            {
+                armed.Change(due, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Terminated meanwhile.
+            }
         }
     }
 

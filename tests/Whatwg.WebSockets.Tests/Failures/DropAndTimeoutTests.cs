@@ -105,7 +105,7 @@ public sealed class DropAndTimeoutTests
     }
 
     [Fact]
-    public async Task Answered_close_without_tcp_close_is_clean_after_the_close_timeout()
+    public async Task Answered_close_without_tcp_close_is_dropped_by_us_after_a_second_and_is_clean()
     {
         Frame? clientClose = null;
         bool clientDroppedTcp = false;
@@ -116,25 +116,56 @@ public sealed class DropAndTimeoutTests
             await conn.WriteAsync(ScriptedServer.CloseFrame(1000));
 
             // The closing handshake is complete, but the server never closes TCP.
-            clientDroppedTcp = await conn.WaitForCloseAsync(TimeSpan.FromSeconds(5));
+            clientDroppedTcp = await conn.WaitForCloseAsync(TimeSpan.FromSeconds(8));
         });
 
-        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options(closeTimeout: TimeSpan.FromSeconds(1))), out EventGate gate);
+        // A long close timeout: the grace after a completed handshake is one second, not this.
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options(closeTimeout: TimeSpan.FromSeconds(30))), out EventGate gate);
         var log = new FailureEventLog(ws);
         gate.Release();
         await log.WaitForOpenAsync();
 
         var clock = Stopwatch.StartNew();
         ws.Close(1000);
-        CloseEvent close = await log.WaitForCloseAsync(TimeSpan.FromSeconds(5));
+        CloseEvent close = await log.WaitForCloseAsync(TimeSpan.FromSeconds(8));
         clock.Stop();
         await server.Completion.WaitAsync(s_wait);
 
         Assert.True(close.WasClean, $"both Close frames were exchanged: {close} {close.Failure?.Message}");
         Assert.Equal(1000, close.Code);
         log.AssertClean(1000, string.Empty);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(3));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(5));
         FailureEventLog.AssertCloseFrame(clientClose, 1000);
+        Assert.True(clientDroppedTcp);
+    }
+
+    [Fact]
+    public async Task Server_close_then_waiting_for_our_tcp_close_ends_clean_within_a_second()
+    {
+        Frame? echoed = null;
+        bool clientDroppedTcp = false;
+        await using var server = ScriptedServer.Start(async conn =>
+        {
+            await FailureEventLog.AcceptAsync(conn);
+            await conn.WriteAsync(ScriptedServer.CloseFrame(4001, "bye"));
+            echoed = await conn.ReadFrameAsync();
+
+            // Like servers that leave TCP to the client: wait for the client's FIN.
+            clientDroppedTcp = await conn.WaitForCloseAsync(TimeSpan.FromSeconds(8));
+        });
+
+        var clock = Stopwatch.StartNew();
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options(closeTimeout: TimeSpan.FromSeconds(30))), out EventGate gate);
+        var log = new FailureEventLog(ws);
+        gate.Release();
+        CloseEvent close = await log.WaitForCloseAsync(TimeSpan.FromSeconds(8));
+        clock.Stop();
+        await server.Completion.WaitAsync(s_wait);
+
+        log.AssertClean(4001, "bye");
+        Assert.True(close.WasClean);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(5));
+        FailureEventLog.AssertCloseFrame(echoed, 4001);
         Assert.True(clientDroppedTcp);
     }
 
