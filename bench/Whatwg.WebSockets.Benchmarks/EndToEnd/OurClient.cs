@@ -42,7 +42,7 @@ internal static class OurClient
                 done.TrySetResult();
             }
         };
-        await done.Task;
+        await AwaitOrExplainAsync(done.Task, socket, () => $"{received} of {count} messages received");
         Measurement result = meter.Stop(count, count * size);
         await socket.WhenClosed;
         return result;
@@ -76,11 +76,27 @@ internal static class OurClient
             socket.Send(payload.AsSpan());
         }
 
-        await done.Task;
+        await AwaitOrExplainAsync(done.Task, socket, () => $"{received} of {count} messages received");
         Measurement result = meter.Stop(count, count * size);
         socket.Close(1000);
         await socket.WhenClosed;
         return result;
+    }
+
+    /// <summary>A run that cannot finish (the connection closed early, or nothing moves for a minute) says why instead of hanging.</summary>
+    private static async Task AwaitOrExplainAsync(Task done, WebSocket socket, Func<string> progress)
+    {
+        await Task.WhenAny(done, socket.WhenClosed, Task.Delay(TimeSpan.FromMinutes(1)));
+        if (done.IsCompleted)
+        {
+            await done;
+            return;
+        }
+
+        string why = socket.WhenClosed.IsCompleted
+            ? $"the connection closed early: {socket.WhenClosed.Result} {socket.WhenClosed.Result.Failure?.Message}"
+            : $"no progress for a minute (readyState {socket.ReadyState}, bufferedAmount {socket.BufferedAmount})";
+        throw new InvalidOperationException($"{progress()}; {why}");
     }
 
     public static async Task<Measurement> ConnectAsync(Uri server, long count, int parallel)
