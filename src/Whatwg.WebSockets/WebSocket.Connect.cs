@@ -20,7 +20,7 @@ public sealed partial class WebSocket
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _connectAbort.Token);
             try
             {
-                transport = await (SocketTransport.CanHandle(_options) ? SocketTransport.ConnectAsync(_url, _protocols, _requestHeaders, _options, linked.Token) : HttpUpgradeTransport.ConnectAsync(_url, _protocols, _requestHeaders, _options, linked.Token)).ConfigureAwait(false);
+                transport = await (SocketTransport.CanHandle(_options) ? SocketTransport.ConnectAsync(_url, _protocols, _requestHeaders, _deflate, _options, linked.Token) : HttpUpgradeTransport.ConnectAsync(_url, _protocols, _requestHeaders, _deflate, _options, linked.Token)).ConfigureAwait(false);
             }
             catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !_connectAbort.IsCancellationRequested)
             {
@@ -33,6 +33,11 @@ public sealed partial class WebSocket
             }
 
             var engine = new ProtocolEngine(_options.MaxMessageSize);
+            if (transport.Deflate is not null)
+            {
+                engine.EnableDeflate(transport.Deflate);
+            }
+
             var connection = new WebSocketConnection(transport.Stream, engine, this, _options);
             lock (_stateLock)
             {

@@ -1,6 +1,7 @@
 using Whatwg.WebSockets.Connection;
 using Whatwg.WebSockets.Dispatch;
 using Whatwg.WebSockets.Internal;
+using Whatwg.WebSockets.Protocol.Compression;
 using Whatwg.WebSockets.Protocol.Handshake;
 
 namespace Whatwg.WebSockets;
@@ -46,6 +47,7 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
     private readonly string[] _protocols;
     private readonly KeyValuePair<string, string>[] _requestHeaders;
     private readonly WebSocketOptions _options;
+    private readonly PerMessageDeflateSettings? _deflate;
     private readonly EventDispatcher _dispatcher;
     private readonly CancellationTokenSource _connectAbort = new();
     private readonly TaskCompletionSource _whenOpen = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -116,6 +118,7 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
         _url = ParseUrl(url, _options.BaseAddress);
         _protocols = ValidateProtocols(protocols);
         _requestHeaders = OptionsValidator.CheckedHeaders(_options);
+        _deflate = OptionsValidator.DeflateSettings(_options);
 
         SynchronizationContext? context = _options.Dispatch == EventDispatch.Auto ? SynchronizationContext.Current : null;
         _dispatcher = new EventDispatcher(RunTask, OnDelivered, context);

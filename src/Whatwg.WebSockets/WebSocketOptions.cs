@@ -100,4 +100,10 @@ public sealed class WebSocketOptions
     /// <summary>Where events are delivered. Default <see cref="EventDispatch.Auto"/>.</summary>
     public EventDispatch Dispatch { get; set; } = EventDispatch.Auto;
 
+    /// <summary>
+    /// permessage-deflate settings, offered to the server in the handshake (as browsers do). Null: no compression
+    /// is offered. Default: offered with <see cref="DeflateOptions"/>' defaults.
+    /// </summary>
+    public DeflateOptions? Compression { get; set; } = new();
+
 }

@@ -701,6 +701,10 @@ internal sealed class WebSocketConnection
                 : new ConnectionClosure(false, CloseCodes.AbnormalClosure, string.Empty, _failure, _failed);
         }
 
+        // The engine sends nothing more (it is aborted); the read loop may still be inside the inflater, whose
+        // native memory is freed once that call returns.
+        _engine.DisposeCodecs();
+
         Debug.Assert(closure.WasClean || closure.Failure is not null || !closure.Failed, "a failure has a cause");
         _events.OnClosed(closure);
     }

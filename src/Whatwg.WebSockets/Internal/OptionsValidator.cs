@@ -1,3 +1,4 @@
+using Whatwg.WebSockets.Protocol.Compression;
 using Whatwg.WebSockets.Protocol.Handshake;
 
 namespace Whatwg.WebSockets.Internal;
@@ -40,6 +41,45 @@ internal static class OptionsValidator
         if (options.Origin is not null && (options.Origin.Length == 0 || !HeaderGrammar.IsValidFieldValue(options.Origin)))
         {
             throw new ArgumentException("Origin must be a non-empty header value without control characters.", nameof(options));
+        }
+    }
+
+    /// <summary>The permessage-deflate offer the options ask for (null: none), checked now so mistakes surface in the constructor.</summary>
+    public static PerMessageDeflateSettings? DeflateSettings(WebSocketOptions options)
+    {
+        if (options.Compression is not DeflateOptions deflate)
+        {
+            return null;
+        }
+
+        WindowBits(deflate.ClientMaxWindowBits, nameof(deflate.ClientMaxWindowBits));
+        WindowBits(deflate.ServerMaxWindowBits, nameof(deflate.ServerMaxWindowBits));
+        if (deflate.Threshold < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), deflate.Threshold, "Compression.Threshold must be zero or positive.");
+        }
+
+        if (deflate.CompressionLevel is < 1 or > 9)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), deflate.CompressionLevel, "Compression.CompressionLevel must be 1 to 9.");
+        }
+
+        return new PerMessageDeflateSettings
+        {
+            ClientMaxWindowBits = deflate.ClientMaxWindowBits == PerMessageDeflateSettings.MaxWindowBits ? null : deflate.ClientMaxWindowBits,
+            ServerMaxWindowBits = deflate.ServerMaxWindowBits == PerMessageDeflateSettings.MaxWindowBits ? null : deflate.ServerMaxWindowBits,
+            ClientNoContextTakeover = !deflate.ClientContextTakeover,
+            ServerNoContextTakeover = !deflate.ServerContextTakeover,
+            Threshold = deflate.Threshold,
+            CompressionLevel = deflate.CompressionLevel,
+        };
+
+        static void WindowBits(int value, string name)
+        {
+            if (value is < 9 or > PerMessageDeflateSettings.MaxWindowBits)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), value, $"Compression.{name} must be 9 to 15.");
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
+using Whatwg.WebSockets.Protocol.Compression;
 using Whatwg.WebSockets.Protocol.Framing;
 using Whatwg.WebSockets.Protocol.Text;
 
@@ -39,14 +40,32 @@ internal sealed class MessageReceiver
     private ProtocolViolation _violation;
     private bool _closeReceived;
 
+    // RFC 7692: set when permessage-deflate was negotiated. A message whose first frame has RSV1 is inflated
+    // chunk by chunk into _inflated as its frames arrive; the inflater enforces the size limit on the output.
+    private Inflater? _inflater;
+    private PooledBufferWriter? _inflated;
+    private bool _compressed;
+
+    /// <summary>An inflate buffer larger than this goes back to the pool after its message.</summary>
+    private const int KeptInflateSize = 64 * 1024;
+
     public MessageReceiver(long maxMessageSize)
     {
         Debug.Assert(maxMessageSize > 0, "a positive limit");
         _maxMessageSize = Math.Min(maxMessageSize, Array.MaxLength);
     }
 
-    /// <summary>RFC 7692: set once permessage-deflate is negotiated; RSV1 then marks a compressed message.</summary>
-    public bool AllowRsv1 { get; set; }
+    /// <summary>RFC 7692: true once permessage-deflate is negotiated; RSV1 then marks a compressed message.</summary>
+    public bool AllowRsv1 => _inflater is not null;
+
+    /// <summary>Turns on permessage-deflate for received messages: RSV1 on a message's first frame means compressed.</summary>
+    public void EnableInflate(Inflater inflater)
+    {
+        _inflater = inflater;
+    }
+
+    /// <summary>Frees the inflater's native state; safe from any thread, any number of times.</summary>
+    public void DisposeInflater() => _inflater?.Dispose();
 
     /// <summary>True once a close frame has been parsed; later bytes are ignored (§5.5.1).</summary>
     public bool CloseReceived => _closeReceived;
@@ -241,6 +260,15 @@ internal sealed class MessageReceiver
             _messageOpcode = header.Opcode;
             _messageLength = 0;
             _utf8.Reset();
+            _compressed = header.Rsv == FrameHeader.Rsv1;
+        }
+
+        if (_compressed)
+        {
+            // Compressed bytes are inflated as they come and never buffered; the limit applies to the inflated
+            // message, which the inflater checks as it produces it.
+            _messageLength += header.PayloadLength;
+            return true;
         }
 
         // The size limit is checked on the header, so a 200 MB length is refused before a byte is buffered.
@@ -261,6 +289,11 @@ internal sealed class MessageReceiver
             chunk.CopyTo(_control.AsSpan(_controlLength));
             _controlLength += chunk.Length;
             return true;
+        }
+
+        if (_compressed)
+        {
+            return Inflate(chunk, _frame.Fin && _remaining == 0, out frame);
         }
 
         if (_messageOpcode == Opcode.Text && !_utf8.Append(chunk))
@@ -306,7 +339,40 @@ internal sealed class MessageReceiver
             return true;
         }
 
+        if (_compressed)
+        {
+            // The last frame had no payload (or the message is empty): the inflater still has to finish it.
+            return Inflate(default, finalChunk: true, out frame);
+        }
+
         frame = CompleteMessage(_assembly is null ? [] : _assembly.AsSpan(0, _assemblyLength));
+        return frame.Kind != ReceivedKind.None;
+    }
+
+    /// <summary>Inflates one chunk of a compressed message; on the last chunk, completes the message from the output.</summary>
+    private bool Inflate(ReadOnlySpan<byte> chunk, bool finalChunk, out ReceivedFrame frame)
+    {
+        frame = default;
+        PooledBufferWriter output = _inflated ??= new PooledBufferWriter();
+        int before = output.WrittenCount;
+        OperationStatus status = _inflater!.Inflate(chunk, finalChunk, output, out ProtocolViolation violation);
+        if (status == OperationStatus.InvalidData)
+        {
+            return Fail(violation);
+        }
+
+        // §8.1 holds for the inflated text: validate what this chunk produced, failing at the first bad byte.
+        if (_messageOpcode == Opcode.Text && !_utf8.Append(output.WrittenSpan.Slice(before)))
+        {
+            return Fail(ProtocolViolation.InvalidUtf8);
+        }
+
+        if (status != OperationStatus.Done)
+        {
+            return true;
+        }
+
+        frame = CompleteMessage(output.WrittenSpan);
         return frame.Kind != ReceivedKind.None;
     }
 
@@ -337,6 +403,7 @@ internal sealed class MessageReceiver
 
         _messageOpcode = Opcode.Continuation;
         _messageLength = 0;
+        _compressed = false;
         ReleaseAssembly();
         return frame;
     }
@@ -419,7 +486,7 @@ internal sealed class MessageReceiver
     /// </summary>
     public Memory<byte> GetDirectBuffer(int minimum)
     {
-        if (!_inPayload || _remaining < minimum || _violation != ProtocolViolation.None || _closeReceived || _frame.Opcode.IsControl())
+        if (!_inPayload || _remaining < minimum || _violation != ProtocolViolation.None || _closeReceived || _frame.Opcode.IsControl() || _compressed)
         {
             return default;
         }
@@ -470,5 +537,13 @@ internal sealed class MessageReceiver
         _assembly = null;
         _assemblyLength = 0;
         _assemblyIsExact = false;
+        if (_inflated is not null)
+        {
+            _inflated.Clear();
+            if (_inflated.Capacity > KeptInflateSize)
+            {
+                _inflated.Dispose();
+            }
+        }
     }
 }

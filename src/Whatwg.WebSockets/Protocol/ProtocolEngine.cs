@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
+using System.Buffers;
+using Whatwg.WebSockets.Protocol.Compression;
 using Whatwg.WebSockets.Protocol.Framing;
 
 namespace Whatwg.WebSockets.Protocol;
@@ -21,11 +23,38 @@ internal sealed class ProtocolEngine
     private readonly IMaskKeySource _maskKeys;
     private readonly OutputBuffer _output = new();
     private long _outputPayloadBytes;
+    private readonly long _maxMessageSize;
+    private NegotiatedDeflate? _deflate;
+    private Deflater? _deflater;
+    private PooledBufferWriter? _compressed;
+
+    /// <summary>A compression scratch buffer larger than this goes back to the pool after its message.</summary>
+    private const int KeptScratchSize = 64 * 1024;
 
     public ProtocolEngine(long maxMessageSize, IMaskKeySource? maskKeys = null)
     {
         Receiver = new MessageReceiver(maxMessageSize);
         _maskKeys = maskKeys ?? new RandomMaskKeySource();
+        _maxMessageSize = maxMessageSize;
+    }
+
+    /// <summary>The permessage-deflate parameters in force, or null when the server did not accept compression.</summary>
+    public NegotiatedDeflate? Deflate => _deflate;
+
+    /// <summary>Turns permessage-deflate on with the parameters the handshake agreed on. Called once, before any frame.</summary>
+    public void EnableDeflate(NegotiatedDeflate negotiated)
+    {
+        Debug.Assert(_deflate is null, "negotiated once");
+        _deflate = negotiated;
+        _deflater = negotiated.CreateDeflater();
+        Receiver.EnableInflate(negotiated.CreateInflater(_maxMessageSize));
+    }
+
+    /// <summary>Frees the compression state (native memory). Safe to call more than once, from any thread.</summary>
+    public void DisposeCodecs()
+    {
+        _deflater?.Dispose();
+        Receiver.DisposeInflater();
     }
 
     public MessageReceiver Receiver { get; }
@@ -62,6 +91,22 @@ internal sealed class ProtocolEngine
         if (State != EngineState.Open)
         {
             return false;
+        }
+
+        if (_deflate is not null && _deflate.ShouldCompress(length))
+        {
+            byte[] utf8 = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                int written = Encoding.UTF8.GetBytes(text, utf8);
+                WriteCompressed(Opcode.Text, utf8.AsSpan(0, written));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(utf8);
+            }
+
+            return true;
         }
 
         // USVString semantics: Encoding.UTF8 replaces lone surrogates with U+FFFD (EF BF BD).
@@ -211,10 +256,34 @@ internal sealed class ProtocolEngine
             return false;
         }
 
+        if (_deflate is not null && _deflate.ShouldCompress(data.Length))
+        {
+            WriteCompressed(opcode, data);
+            return true;
+        }
+
         Span<byte> payload = BeginFrame(opcode, data.Length, out uint key);
         Masking.CopyMasked(data, payload, key);
         EndFrame(data.Length, data.Length);
         return true;
+    }
+
+    /// <summary>
+    /// RFC 7692 §7.2.1: compresses the message, drops the trailing 00 00 FF FF, and sends the rest as one frame
+    /// with RSV1 set ("Per-Message Compressed" bit). bufferedAmount counts the message's own bytes.
+    /// </summary>
+    private void WriteCompressed(Opcode opcode, ReadOnlySpan<byte> message)
+    {
+        PooledBufferWriter scratch = _compressed ??= new PooledBufferWriter();
+        scratch.Clear();
+        int length = _deflater!.Compress(message, scratch);
+        Span<byte> payload = BeginFrame(opcode, length, out uint key, FrameHeader.Rsv1);
+        Masking.CopyMasked(scratch.WrittenSpan, payload, key);
+        EndFrame(length, message.Length);
+        if (scratch.Capacity > KeptScratchSize)
+        {
+            scratch.Dispose();
+        }
     }
 
     private void WriteControl(Opcode opcode, ReadOnlySpan<byte> payload)
@@ -226,13 +295,13 @@ internal sealed class ProtocolEngine
     }
 
     /// <summary>Writes a masked, unfragmented frame header and returns the span for its payload.</summary>
-    private Span<byte> BeginFrame(Opcode opcode, int payloadLength, out uint key)
+    private Span<byte> BeginFrame(Opcode opcode, int payloadLength, out uint key, byte rsv = 0)
     {
         // RFC 6455 §5.3: a fresh key for every frame.
         key = _maskKeys.NextKey();
         int headerSize = FrameHeader.SizeOf(payloadLength, masked: true);
         Span<byte> span = _output.GetSpan(headerSize + payloadLength);
-        FrameHeader.Write(span, fin: true, rsv: 0, opcode, payloadLength, masked: true, key);
+        FrameHeader.Write(span, fin: true, rsv, opcode, payloadLength, masked: true, key);
         return span.Slice(headerSize, payloadLength);
     }
 

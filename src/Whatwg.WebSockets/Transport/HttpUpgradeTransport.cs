@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using Whatwg.WebSockets.Internal;
+using Whatwg.WebSockets.Protocol.Compression;
 using Whatwg.WebSockets.Protocol.Handshake;
 
 namespace Whatwg.WebSockets.Transport;
@@ -19,11 +20,12 @@ internal static class HttpUpgradeTransport
         WhatwgUrl url,
         IReadOnlyList<string> protocols,
         IReadOnlyList<KeyValuePair<string, string>> extraHeaders,
+        PerMessageDeflateSettings? deflate,
         WebSocketOptions options,
         CancellationToken cancellationToken)
     {
         string key = HandshakeKey.Generate();
-        using HttpRequestMessage request = BuildRequest(url, key, protocols, extraHeaders, options);
+        using HttpRequestMessage request = BuildRequest(url, key, protocols, extraHeaders, deflate, options);
 
         // Only sockets with a proxy, cookies or credentials come here (SocketTransport takes the rest), so the
         // handler is per socket: it carries those settings.
@@ -56,7 +58,7 @@ internal static class HttpUpgradeTransport
             }
 
             HandshakeResult result = HandshakeResponseValidator.Validate(
-                (int)response.StatusCode, response.ReasonPhrase, headers, key, protocols, offeredExtensions: []);
+                (int)response.StatusCode, response.ReasonPhrase, headers, key, protocols, deflate);
             if (!result.Succeeded)
             {
                 throw new WebSocketFailureException(WebSocketFailure.HandshakeFailed, "handshake failed: " + result.Message)
@@ -66,7 +68,7 @@ internal static class HttpUpgradeTransport
             }
 
             Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return new TransportConnection(new OwningStream(stream, response, invoker), result.Protocol, result.Extensions);
+            return new TransportConnection(new OwningStream(stream, response, invoker), result.Protocol, result.Extensions, result.Deflate);
         }
         catch
         {
@@ -78,7 +80,7 @@ internal static class HttpUpgradeTransport
 
 
     private static HttpRequestMessage BuildRequest(
-        WhatwgUrl url, string key, IReadOnlyList<string> protocols, IReadOnlyList<KeyValuePair<string, string>> extraHeaders, WebSocketOptions options)
+        WhatwgUrl url, string key, IReadOnlyList<string> protocols, IReadOnlyList<KeyValuePair<string, string>> extraHeaders, PerMessageDeflateSettings? deflate, WebSocketOptions options)
     {
         // ws -> http and wss -> https for the HTTP layer; the request-target is the path and query (RFC 6455 §3).
         string httpScheme = url.Scheme == "wss" ? "https" : "http";
@@ -98,6 +100,11 @@ internal static class HttpUpgradeTransport
         if (protocols.Count > 0)
         {
             headers.TryAddWithoutValidation("Sec-WebSocket-Protocol", string.Join(", ", protocols));
+        }
+
+        if (deflate is not null)
+        {
+            headers.TryAddWithoutValidation("Sec-WebSocket-Extensions", PerMessageDeflateNegotiation.BuildOffer(deflate));
         }
 
         if (options.Origin is not null)

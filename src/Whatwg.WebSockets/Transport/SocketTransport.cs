@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using Whatwg.WebSockets.Internal;
+using Whatwg.WebSockets.Protocol.Compression;
 using Whatwg.WebSockets.Protocol.Handshake;
 
 namespace Whatwg.WebSockets.Transport;
@@ -48,6 +49,7 @@ internal static class SocketTransport
         WhatwgUrl url,
         IReadOnlyList<string> protocols,
         IReadOnlyList<KeyValuePair<string, string>> extraHeaders,
+        PerMessageDeflateSettings? deflate,
         WebSocketOptions options,
         CancellationToken cancellationToken)
     {
@@ -67,7 +69,7 @@ internal static class SocketTransport
             }
 
             string key = HandshakeKey.Generate();
-            await SendRequestAsync(stream, url, key, protocols, extraHeaders, options, cancellationToken).ConfigureAwait(false);
+            await SendRequestAsync(stream, url, key, protocols, extraHeaders, deflate, options, cancellationToken).ConfigureAwait(false);
 
             buffer = ArrayPool<byte>.Shared.Rent(HttpResponseHead.MaxHeadBytes);
             var head = new HttpResponseHead();
@@ -80,7 +82,7 @@ internal static class SocketTransport
             // Connection, Sec-WebSocket-Accept, extensions, subprotocol) live in the validator. A 1xx other
             // than 101 (100 Continue included) is an answer we did not ask for and fails like any non-101.
             HandshakeResult result = HandshakeResponseValidator.Validate(
-                head.StatusCode, head.ReasonPhrase, head.Headers, key, protocols, offeredExtensions: []);
+                head.StatusCode, head.ReasonPhrase, head.Headers, key, protocols, deflate);
             if (!result.Succeeded)
             {
                 throw new WebSocketFailureException(WebSocketFailure.HandshakeFailed, "handshake failed: " + result.Message)
@@ -101,7 +103,7 @@ internal static class SocketTransport
             }
 
             buffer = null;
-            return new TransportConnection(stream, result.Protocol, result.Extensions);
+            return new TransportConnection(stream, result.Protocol, result.Extensions, result.Deflate);
         }
         catch
         {
@@ -217,13 +219,15 @@ internal static class SocketTransport
         string key,
         IReadOnlyList<string> protocols,
         IReadOnlyList<KeyValuePair<string, string>> extraHeaders,
+        PerMessageDeflateSettings? deflate,
         WebSocketOptions options,
         CancellationToken cancellationToken)
     {
-        byte[] request = ArrayPool<byte>.Shared.Rent(RequestLength(url, key, protocols, extraHeaders, options));
+        string? offer = deflate is null ? null : PerMessageDeflateNegotiation.BuildOffer(deflate);
+        byte[] request = ArrayPool<byte>.Shared.Rent(RequestLength(url, key, protocols, extraHeaders, offer, options));
         try
         {
-            int length = WriteRequest(request, url, key, protocols, extraHeaders, options);
+            int length = WriteRequest(request, url, key, protocols, extraHeaders, offer, options);
             await stream.WriteAsync(request.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException)
@@ -239,7 +243,7 @@ internal static class SocketTransport
 
     /// <summary>The request's exact length in bytes: every character is Latin-1, one byte each.</summary>
     private static int RequestLength(
-        WhatwgUrl url, string key, IReadOnlyList<string> protocols, IReadOnlyList<KeyValuePair<string, string>> extraHeaders, WebSocketOptions options)
+        WhatwgUrl url, string key, IReadOnlyList<string> protocols, IReadOnlyList<KeyValuePair<string, string>> extraHeaders, string? offer, WebSocketOptions options)
     {
         int length = "GET ".Length + url.PathAndQuery.Length + " HTTP/1.1\r\n".Length
             + "Host: ".Length + url.Host.Length + 6 + "\r\n".Length
@@ -256,6 +260,11 @@ internal static class SocketTransport
             }
         }
 
+        if (offer is not null)
+        {
+            length += "Sec-WebSocket-Extensions: ".Length + offer.Length + "\r\n".Length;
+        }
+
         if (options.Origin is not null)
         {
             length += "Origin: ".Length + options.Origin.Length + "\r\n".Length;
@@ -270,7 +279,7 @@ internal static class SocketTransport
     }
 
     private static int WriteRequest(
-        Span<byte> destination, WhatwgUrl url, string key, IReadOnlyList<string> protocols, IReadOnlyList<KeyValuePair<string, string>> extraHeaders, WebSocketOptions options)
+        Span<byte> destination, WhatwgUrl url, string key, IReadOnlyList<string> protocols, IReadOnlyList<KeyValuePair<string, string>> extraHeaders, string? offer, WebSocketOptions options)
     {
         var writer = new RequestWriter(destination);
 
@@ -326,6 +335,15 @@ internal static class SocketTransport
                 writer.Append(protocols[i]);
             }
 
+            writer.Append("\r\n");
+        }
+
+        // Item 11: "The request MAY include a header field with the name |Sec-WebSocket-Extensions|."
+        // We offer permessage-deflate (RFC 7692 §7.1) unless the options turned compression off.
+        if (offer is not null)
+        {
+            writer.Append("Sec-WebSocket-Extensions: ");
+            writer.Append(offer);
             writer.Append("\r\n");
         }
 

@@ -139,18 +139,24 @@ public class ReceiveFramingTests
     }
 
     [Fact]
-    public void Read_Rsv1WhenAllowed_AcceptedOnFirstDataFrameOnly()
+    public void Read_Rsv1WhenDeflateNegotiated_AcceptedOnFirstDataFrameOnly()
     {
-        Assert.Equal("Text:Hello", Join(ReceiverHarness.Feed("c1 05 48 65 6c 6c 6f", allowRsv1: true)));
-        Assert.Equal("Binary:01", Join(ReceiverHarness.Feed("c2 01 01", allowRsv1: true)));
-        Assert.Equal("Text:Hello", Join(ReceiverHarness.Feed("41 03 48 65 6c 80 02 6c 6f", allowRsv1: true)));
+        // RFC 7692 §7.2.3.1: "Hello" compressed is f2 48 cd c9 c9 07 00; RSV1 on the first frame marks it.
+        Assert.Equal("Text:Hello", Join(ReceiverHarness.Feed("c1 07 f2 48 cd c9 c9 07 00", deflate: true)));
+        Assert.Equal("Binary:01", Join(ReceiverHarness.Feed("c2 03 62 04 00", deflate: true)));
+        // §7.2.3.1's fragmented form: the compressed bytes split over two frames, RSV1 on the first only.
+        Assert.Equal("Text:Hello", Join(ReceiverHarness.Feed("41 03 f2 48 cd 80 04 c9 c9 07 00", deflate: true)));
+        // Without RSV1 the message is not compressed, even with deflate negotiated.
+        Assert.Equal("Text:Hello", Join(ReceiverHarness.Feed("81 05 48 65 6c 6c 6f", deflate: true)));
+        // Without negotiation RSV1 is a reserved bit.
+        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("c1 07 f2 48 cd c9 c9 07 00")));
         // RFC 7692 §6: RSV1 is not allowed on continuation or control frames; RSV2/RSV3 stay reserved.
-        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("41 03 48 65 6c c0 02 6c 6f", allowRsv1: true)));
-        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("c9 00", allowRsv1: true)));
-        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("c8 00", allowRsv1: true)));
-        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("e1 00", allowRsv1: true)));
-        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("d1 00", allowRsv1: true)));
-        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("a1 00", allowRsv1: true)));
+        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("41 03 f2 48 cd c0 04 c9 c9 07 00", deflate: true)));
+        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("c9 00", deflate: true)));
+        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("c8 00", deflate: true)));
+        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("e1 00", deflate: true)));
+        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("d1 00", deflate: true)));
+        Assert.Equal("Violation:ReservedBitsSet", Join(ReceiverHarness.Feed("a1 00", deflate: true)));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Whatwg.WebSockets.Protocol.Compression;
 using Whatwg.WebSockets.Protocol.Handshake;
 
 namespace Whatwg.WebSockets.Protocol.Tests.Handshake;
@@ -26,7 +27,8 @@ public class HandshakeResponseValidatorTests
     private static readonly string[] s_good = ["Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Accept: " + Accept];
 
     private static HandshakeResult Validate(int status, string[] lines, string[]? protocols = null, string[]? extensions = null, string? reason = null) =>
-        HandshakeResponseValidator.Validate(status, reason, Headers(lines), Key, protocols ?? [], extensions ?? []);
+        HandshakeResponseValidator.Validate(status, reason, Headers(lines), Key, protocols ?? [],
+            extensions is not null && extensions.Contains("permessage-deflate") ? new PerMessageDeflateSettings() : null);
 
     /// <summary>Responses that must be accepted: header lines separated by "\n".</summary>
     public static TheoryData<string> AcceptedResponses => new()

@@ -1,3 +1,4 @@
+using Whatwg.WebSockets.Protocol.Compression;
 using System.Buffers;
 
 namespace Whatwg.WebSockets.Protocol.Tests.Support;
@@ -33,8 +34,19 @@ internal static class ReceiverHarness
         return events;
     }
 
-    public static List<string> Feed(string hex, long maxMessageSize = DefaultMaxMessageSize, bool allowRsv1 = false) =>
-        Feed(new MessageReceiver(maxMessageSize) { AllowRsv1 = allowRsv1 }, [Hex.Bytes(hex)]);
+    /// <param name="hex">The bytes, as hex.</param>
+    /// <param name="maxMessageSize">The receiver's limit.</param>
+    /// <param name="deflate">permessage-deflate negotiated (window 15, context takeover): RSV1 marks compressed messages.</param>
+    public static List<string> Feed(string hex, long maxMessageSize = DefaultMaxMessageSize, bool deflate = false)
+    {
+        var receiver = new MessageReceiver(maxMessageSize);
+        if (deflate)
+        {
+            receiver.EnableInflate(new Inflater(15, noContextTakeover: false, maxMessageSize));
+        }
+
+        return Feed(receiver, [Hex.Bytes(hex)]);
+    }
 
     /// <summary>Feeds one chunk; false once the receiver reported a violation.</summary>
     public static bool FeedOne(MessageReceiver receiver, ReadOnlySpan<byte> data, List<string> events)

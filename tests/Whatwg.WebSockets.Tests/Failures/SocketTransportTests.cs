@@ -203,6 +203,7 @@ public sealed class SocketTransportTests
             $"Sec-WebSocket-Key: {seen.Key}\r\n" +
             "Sec-WebSocket-Version: 13\r\n" +
             "Sec-WebSocket-Protocol: a, b\r\n" +
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" +
             "Origin: https://example.com\r\n" +
             "X-Test: one two\r\n" +
             "\r\n";

@@ -16,6 +16,11 @@
 //                               binary: byte i = i % 251; text: char i = 0x20 + i % 95
 // Any other path is answered with 404 and no upgrade.
 //
+// Compression: --deflate accepts permessage-deflate with ws's defaults on every path. A query
+// parameter `pmd` (JSON of ws's perMessageDeflate options, e.g.
+// {"serverMaxWindowBits":10,"clientNoContextTakeover":true,"threshold":0}) accepts it with those
+// options on that connection, whatever the flag; `pmd=off` declines it.
+//
 // Subprotocols: when the client offers some, the server selects `?protocol=NAME`
 // if NAME is among the offered ones, no subprotocol at all if NAME is given but
 // not offered, and otherwise the first offered one.
@@ -40,17 +45,33 @@ function parseArgs(argv) {
 const options = parseArgs(process.argv.slice(2));
 const PATHS = new Set(['/echo', '/close', '/headers', '/flood']);
 
-const wss = new WebSocketServer({
-  noServer: true,
-  maxPayload: 128 * 1024 * 1024,
-  perMessageDeflate: options.deflate,
-  handleProtocols(protocols, request) {
-    const wanted = new URL(request.url, 'ws://localhost').searchParams.get('protocol');
-    if (wanted !== null) return protocols.has(wanted) ? wanted : false;
-    const first = protocols.values().next();
-    return first.done ? false : first.value;
-  },
-});
+function createServer(perMessageDeflate) {
+  return new WebSocketServer({
+    noServer: true,
+    maxPayload: 128 * 1024 * 1024,
+    perMessageDeflate,
+    handleProtocols(protocols, request) {
+      const wanted = new URL(request.url, 'ws://localhost').searchParams.get('protocol');
+      if (wanted !== null) return protocols.has(wanted) ? wanted : false;
+      const first = protocols.values().next();
+      return first.done ? false : first.value;
+    },
+  });
+}
+
+const wss = createServer(options.deflate);
+const servers = new Map(); // pmd query value -> server with those options
+
+function serverFor(url) {
+  const pmd = url.searchParams.get('pmd');
+  if (pmd === null) return wss;
+  let found = servers.get(pmd);
+  if (found === undefined) {
+    found = createServer(pmd === 'off' ? false : JSON.parse(pmd));
+    servers.set(pmd, found);
+  }
+  return found;
+}
 
 const server = http.createServer((req, res) => {
   res.writeHead(426, { 'Content-Type': 'text/plain' });
@@ -63,7 +84,14 @@ server.on('upgrade', (request, socket, head) => {
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     return;
   }
-  wss.handleUpgrade(request, socket, head, (ws) => handle(ws, request, url));
+  let target;
+  try {
+    target = serverFor(url);
+  } catch (err) {
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    return;
+  }
+  target.handleUpgrade(request, socket, head, (ws) => handle(ws, request, url));
 });
 
 function echo(ws) {
@@ -114,7 +142,7 @@ function handle(ws, request, url) {
 }
 
 function shutdown() {
-  for (const client of wss.clients) client.terminate();
+  for (const s of [wss, ...servers.values()]) for (const client of s.clients) client.terminate();
   server.close();
   process.exit(0);
 }

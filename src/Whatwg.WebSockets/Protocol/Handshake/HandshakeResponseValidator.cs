@@ -1,7 +1,14 @@
+using Whatwg.WebSockets.Protocol.Compression;
+
 namespace Whatwg.WebSockets.Protocol.Handshake;
 
 /// <summary>The outcome of judging a handshake response: accepted with the negotiated values, or a failure with its cause.</summary>
-internal readonly record struct HandshakeResult(HandshakeFailure Failure, string Message, string Protocol, string Extensions)
+/// <param name="Failure">None when accepted; otherwise which check failed.</param>
+/// <param name="Message">Why it failed, in one sentence ("" when accepted).</param>
+/// <param name="Protocol">The subprotocol the server chose ("" for none).</param>
+/// <param name="Extensions">The extensions the server accepted, for the <c>extensions</c> attribute.</param>
+/// <param name="Deflate">The permessage-deflate parameters agreed on, or null when the server did not accept it.</param>
+internal readonly record struct HandshakeResult(HandshakeFailure Failure, string Message, string Protocol, string Extensions, NegotiatedDeflate? Deflate = null)
 {
     public bool Succeeded => Failure == HandshakeFailure.None;
 }
@@ -18,14 +25,14 @@ internal static class HandshakeResponseValidator
     /// <param name="headers">Response header lines as (name, value) pairs; names compare case-insensitively.</param>
     /// <param name="key">The Sec-WebSocket-Key we sent.</param>
     /// <param name="offeredProtocols">The subprotocols we offered.</param>
-    /// <param name="offeredExtensions">The extension names we offered.</param>
+    /// <param name="offeredDeflate">The permessage-deflate offer we sent, or null when we offered no extension.</param>
     public static HandshakeResult Validate(
         int statusCode,
         string? reasonPhrase,
         IReadOnlyList<KeyValuePair<string, string>> headers,
         string key,
         IReadOnlyList<string> offeredProtocols,
-        IReadOnlyList<string> offeredExtensions)
+        PerMessageDeflateSettings? offeredDeflate)
     {
         if (statusCode != 101)
         {
@@ -54,15 +61,23 @@ internal static class HandshakeResponseValidator
                 : "the server's Sec-WebSocket-Accept does not match the key we sent");
         }
 
+        // Item 5: every extension in the response must be one we offered; RFC 7692 §5 then judges its parameters.
         List<string> extensionValues = Values(headers, "Sec-WebSocket-Extensions");
         string extensions = string.Join(", ", HeaderGrammar.SplitList(extensionValues));
         foreach (string extension in HeaderGrammar.SplitList(extensionValues))
         {
             string name = extension.Split(';')[0].Trim();
-            if (!Contains(offeredExtensions, name))
+            if (offeredDeflate is null || !string.Equals(name, PerMessageDeflateNegotiation.ExtensionName, StringComparison.OrdinalIgnoreCase))
             {
                 return Fail(HandshakeFailure.UnofferedExtension, $"the server chose an extension we did not offer ({Printable(name)})");
             }
+        }
+
+        NegotiatedDeflate? deflate = null;
+        if (extensions.Length > 0 && offeredDeflate is not null
+            && !PerMessageDeflateNegotiation.TryParseResponse(extensionValues, offeredDeflate, out deflate, out string error))
+        {
+            return Fail(HandshakeFailure.BadExtensionParameters, error);
         }
 
         List<string> protocolValues = HeaderGrammar.SplitList(Values(headers, "Sec-WebSocket-Protocol"));
@@ -95,7 +110,7 @@ internal static class HandshakeResponseValidator
             }
         }
 
-        return new HandshakeResult(HandshakeFailure.None, string.Empty, protocol, extensions);
+        return new HandshakeResult(HandshakeFailure.None, string.Empty, protocol, deflate?.Extensions ?? extensions, deflate);
     }
 
     private static HandshakeResult Fail(HandshakeFailure failure, string message) => new(failure, message, string.Empty, string.Empty);
