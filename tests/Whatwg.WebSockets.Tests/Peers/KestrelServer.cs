@@ -33,7 +33,7 @@ using WebSocketOptions = Microsoft.AspNetCore.Builder.WebSocketOptions;
 /// <item>/custom: accepts and runs the handler given to <see cref="StartAsync"/>.</item>
 /// </list>
 /// On every upgrading path the subprotocol is ?pick=NAME when NAME was offered, none when NAME was not
-/// offered, and otherwise the first offered one. Messages up to <see cref="MaxMessageSize"/> bytes are accepted.
+/// offered, and otherwise the first offered one. ?deflate=on|nocontext|9..15 accepts permessage-deflate. Messages up to <see cref="MaxMessageSize"/> bytes are accepted.
 /// </summary>
 public sealed class KestrelServer : IAsyncDisposable
 {
@@ -130,10 +130,16 @@ public sealed class KestrelServer : IAsyncDisposable
         }
 
         string? protocol = SelectSubprotocol(context);
+        // ?deflate=on accepts permessage-deflate when offered; ?deflate=nocontext also disables the server's
+        // context takeover; ?deflate=N (9-15) limits the server's window.
+        string? deflate = request.Query["deflate"].FirstOrDefault();
         using WebSocket ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             SubProtocol = protocol,
             KeepAliveInterval = TimeSpan.Zero,
+            DangerousEnableCompression = deflate is not null,
+            DisableServerContextTakeover = deflate == "nocontext",
+            ServerMaxWindowBits = int.TryParse(deflate, NumberStyles.None, CultureInfo.InvariantCulture, out int bits) ? bits : 15,
         });
         using var aborted = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, context.RequestAborted);
         CancellationToken ct = aborted.Token;
