@@ -12,6 +12,10 @@ namespace Whatwg.WebSockets.Benchmarks.EndToEnd;
 /// Paths: <c>/sink</c> reads and discards; <c>/echo</c> echoes every frame (all frames of one read in one write);
 /// <c>/flood?size=N&amp;count=M</c> sends M binary messages of N bytes, then a Close.
 /// Every path answers a Close frame with a Close and then closes TCP.
+/// <c>/echo?deflate=1</c> accepts permessage-deflate (plain "permessage-deflate": both windows 15, context takeover
+/// both ways) and reflects every frame as it came, RSV1 included: the client's own compressed stream comes back to
+/// its inflater, which is consistent under context takeover, so the server spends no CPU on compression and the
+/// client's compression and decompression are what is measured.
 /// </summary>
 internal static class BenchServer
 {
@@ -79,8 +83,10 @@ internal static class BenchServer
         string target = lines[0].Split(' ')[1];
         string key = lines.First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))["Sec-WebSocket-Key:".Length..].Trim();
         string accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+        bool offered = lines.Any(l => l.StartsWith("Sec-WebSocket-Extensions:", StringComparison.OrdinalIgnoreCase) && l.Contains("permessage-deflate", StringComparison.OrdinalIgnoreCase));
+        string extensions = offered && target.Contains("deflate=1", StringComparison.Ordinal) ? "Sec-WebSocket-Extensions: permessage-deflate\r\n" : "";
         await socket.SendAsync(Encoding.ASCII.GetBytes(
-            $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"), SocketFlags.None);
+            $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n{extensions}\r\n"), SocketFlags.None);
         int q = target.IndexOf('?', StringComparison.Ordinal);
         return (q < 0 ? target : target[..q], q < 0 ? "" : target[(q + 1)..], buffer.AsSpan(end + 4, length - end - 4).ToArray());
     }
@@ -106,14 +112,14 @@ internal static class BenchServer
             int offset = 0;
             int written = 0;
             bool closed = false;
-            while (TryParse(input.AsSpan(offset, length - offset), out int opcode, out bool fin, out int headerSize, out int payloadLength, out uint mask))
+            while (TryParse(input.AsSpan(offset, length - offset), out int opcode, out bool fin, out int headerSize, out int payloadLength, out uint mask, out byte rsv))
             {
                 int total = headerSize + payloadLength;
                 if (opcode == 8)
                 {
                     Span<byte> payload = input.AsSpan(offset + headerSize, payloadLength);
                     Unmask(payload, mask);
-                    written += WriteFrame(output.AsSpan(written), 8, true, payload[..Math.Min(2, payload.Length)]);
+                    written += WriteFrame(output.AsSpan(written), 8, true, payload[..Math.Min(2, payload.Length)], 0);
                     closed = true;
                     offset += total;
                     break;
@@ -129,7 +135,7 @@ internal static class BenchServer
 
                     Span<byte> payload = input.AsSpan(offset + headerSize, payloadLength);
                     Unmask(payload, mask);
-                    written += WriteFrame(output.AsSpan(written), opcode, fin, payload);
+                    written += WriteFrame(output.AsSpan(written), opcode, fin, payload, rsv);
                 }
 
                 offset += total;
@@ -167,7 +173,7 @@ internal static class BenchServer
         int size = int.Parse(parameters["size"], System.Globalization.CultureInfo.InvariantCulture);
         long count = long.Parse(parameters["count"], System.Globalization.CultureInfo.InvariantCulture);
         byte[] frame = new byte[size + 14];
-        int frameLength = WriteFrame(frame, 2, true, new byte[size]);
+        int frameLength = WriteFrame(frame, 2, true, new byte[size], 0);
 
         // Batch whole frames into writes of about 256 KiB.
         int perWrite = Math.Max(1, (256 * 1024) / frameLength);
@@ -185,7 +191,7 @@ internal static class BenchServer
         }
 
         byte[] close = new byte[4];
-        WriteFrame(close, 8, true, [0x03, 0xE8]);
+        WriteFrame(close, 8, true, [0x03, 0xE8], 0);
         await socket.SendAsync(close, SocketFlags.None);
         // The client sends nothing but its Close frame (6 bytes or more); once it is here the handshake is over
         // and, as RFC 6455 §7.1.1 asks of a server, we close TCP first.
@@ -198,8 +204,9 @@ internal static class BenchServer
         }
     }
 
-    private static bool TryParse(ReadOnlySpan<byte> data, out int opcode, out bool fin, out int headerSize, out int payloadLength, out uint mask)
+    private static bool TryParse(ReadOnlySpan<byte> data, out int opcode, out bool fin, out int headerSize, out int payloadLength, out uint mask, out byte rsv)
     {
+        rsv = 0;
         opcode = 0;
         fin = false;
         headerSize = 0;
@@ -232,6 +239,7 @@ internal static class BenchServer
 
         payloadLength = (int)length;
         fin = (data[0] & 0x80) != 0;
+        rsv = (byte)(data[0] & 0x70);
         opcode = data[0] & 0x0F;
         mask = masked ? BinaryPrimitives.ReadUInt32LittleEndian(data[(2 + lengthBytes)..]) : 0;
         return true;
@@ -245,10 +253,10 @@ internal static class BenchServer
         }
     }
 
-    private static int WriteFrame(Span<byte> destination, int opcode, bool fin, ReadOnlySpan<byte> payload)
+    private static int WriteFrame(Span<byte> destination, int opcode, bool fin, ReadOnlySpan<byte> payload, byte rsv)
     {
         int header = Whatwg.WebSockets.Protocol.Framing.FrameHeader.Write(
-            destination, fin, 0, (Whatwg.WebSockets.Protocol.Framing.Opcode)opcode, payload.Length, masked: false, 0);
+            destination, fin, rsv, (Whatwg.WebSockets.Protocol.Framing.Opcode)opcode, payload.Length, masked: false, 0);
         payload.CopyTo(destination[header..]);
         return header + payload.Length;
     }

@@ -130,6 +130,19 @@ internal static class EndToEndSuite
                 async u => Pick(await ReferenceClient.ReceiveAsync(u, size, count / scale), mb));
         }
 
+        // Compressed echo (permessage-deflate, context takeover both ways) of JSON-like text: the server reflects the
+        // compressed frames, so both clients' compression and decompression are what is measured.
+        foreach ((int size, long count) in new[] { (1024, 200_000L), (16 * 1024, 40_000L) })
+        {
+            string message = JsonLike(size);
+            Add($"compressed echo {size / 1024} KiB JSON, 16 in flight", "MB/s", "≥ 1×", 1.0, false,
+                async u => (await OurClient.DeflateEchoAsync(u, message, count / scale, 16)).MegabytesPerSecond,
+                async u => (await ReferenceClient.DeflateEchoAsync(u, message, count / scale, 16)).MegabytesPerSecond);
+            Add($"client CPU per MB, compressed echo {size / 1024} KiB JSON", "ms/MB", "≤ 1×", 1.0, true,
+                async u => CpuPerMegabyte(await OurClient.DeflateEchoAsync(u, message, count / scale / 2, 16)),
+                async u => CpuPerMegabyte(await ReferenceClient.DeflateEchoAsync(u, message, count / scale / 2, 16)));
+        }
+
         Add("connects/s (open + close, 4 in parallel)", "conn/s", "≥ 1×", 1.0, false,
             async u => (await OurClient.ConnectAsync(u, 2000 / scale, 4)).PerSecond,
             async u => (await ReferenceClient.ConnectAsync(u, 2000 / scale, 4)).PerSecond);
@@ -167,6 +180,22 @@ internal static class EndToEndSuite
         string output = await child.StandardOutput.ReadToEndAsync();
         await child.WaitForExitAsync();
         return double.Parse(output.Trim(), CultureInfo.InvariantCulture);
+    }
+
+    private static double CpuPerMegabyte(Measurement m) => m.Cpu.TotalMilliseconds / (m.Bytes / (1024.0 * 1024.0));
+
+    /// <summary>Deterministic JSON-like text of exactly <paramref name="size"/> ASCII bytes: records with varying numbers and names.</summary>
+    private static string JsonLike(int size)
+    {
+        var text = new StringBuilder(size + 128);
+        var random = new Random(size);
+        string[] names = ["temperature", "pressure", "humidity", "wind", "status"];
+        while (text.Length < size)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{{\"sensor\":{random.Next(1000)},\"{names[random.Next(names.Length)]}\":{random.NextDouble() * 100:0.###},\"ok\":{(random.Next(2) == 0 ? "true" : "false")}}},");
+        }
+
+        return text.ToString(0, size);
     }
 
     private static double Pick(Measurement m, bool megabytes) => megabytes ? m.MegabytesPerSecond : m.PerSecond;

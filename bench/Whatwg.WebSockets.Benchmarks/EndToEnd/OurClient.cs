@@ -61,17 +61,15 @@ internal static class OurClient
             {
                 done.TrySetResult();
             }
-            else if (sent < count)
+            else if (Interlocked.Increment(ref sent) <= count)
             {
-                sent++;
                 socket.Send(payload.AsSpan());
             }
         };
         var meter = new Meter();
 
-        // The first messages go from the event thread too, so that sends never race the handler.
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        for (; sent < Math.Min(inFlight, count); sent++)
+        // The handler may already answer echoes while the window is being filled: the counter is shared.
+        for (int i = 0; i < inFlight && Interlocked.Increment(ref sent) <= count; i++)
         {
             socket.Send(payload.AsSpan());
         }
@@ -97,6 +95,44 @@ internal static class OurClient
             ? $"the connection closed early: {socket.WhenClosed.Result} {socket.WhenClosed.Result.Failure?.Message}"
             : $"no progress for a minute (readyState {socket.ReadyState}, bufferedAmount {socket.BufferedAmount})";
         throw new InvalidOperationException($"{progress()}; {why}");
+    }
+
+    /// <summary>Compressed echo: text messages, <paramref name="inFlight"/> at a time, permessage-deflate on (our default).</summary>
+    public static async Task<Measurement> DeflateEchoAsync(Uri server, string message, long count, int inFlight)
+    {
+        var options = Options;
+        options.Compression = new DeflateOptions { Threshold = 0 };
+        await using var socket = new WebSocket(new Uri(server, "/echo?deflate=1"), null, options);
+        await socket.WhenOpen;
+        if (!socket.Extensions.StartsWith("permessage-deflate", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("compression was not negotiated");
+        }
+
+        long sent = 0, received = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.OnMessage = e =>
+        {
+            if (++received == count)
+            {
+                done.TrySetResult();
+            }
+            else if (Interlocked.Increment(ref sent) <= count)
+            {
+                socket.Send(message);
+            }
+        };
+        var meter = new Meter();
+        for (int i = 0; i < inFlight && Interlocked.Increment(ref sent) <= count; i++)
+        {
+            socket.Send(message);
+        }
+
+        await AwaitOrExplainAsync(done.Task, socket, () => $"{received} of {count} messages received");
+        Measurement result = meter.Stop(count, count * System.Text.Encoding.UTF8.GetByteCount(message));
+        socket.Close(1000);
+        await socket.WhenClosed;
+        return result;
     }
 
     public static async Task<Measurement> ConnectAsync(Uri server, long count, int parallel)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Buffers;
 using System.Net.WebSockets;
 
@@ -6,10 +7,16 @@ namespace Whatwg.WebSockets.Benchmarks.EndToEnd;
 /// <summary>The same scenarios with <see cref="ClientWebSocket"/>, used idiomatically: one awaited SendAsync per message, a receive loop into a pooled buffer.</summary>
 internal static class ReferenceClient
 {
-    private static async Task<ClientWebSocket> ConnectAsync(Uri url)
+    private static async Task<ClientWebSocket> ConnectAsync(Uri url, bool deflate = false)
     {
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        if (deflate)
+        {
+            socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
+            socket.Options.CollectHttpResponseDetails = true;
+        }
+
         await socket.ConnectAsync(url, CancellationToken.None);
         return socket;
     }
@@ -91,6 +98,45 @@ internal static class ReferenceClient
 
         await sender;
         Measurement measurement = meter.Stop(count, count * size);
+        ArrayPool<byte>.Shared.Return(buffer);
+        await CloseAsync(socket);
+        return measurement;
+    }
+
+    /// <summary>Compressed echo: text messages, <paramref name="inFlight"/> at a time, permessage-deflate on.</summary>
+    public static async Task<Measurement> DeflateEchoAsync(Uri server, string message, long count, int inFlight)
+    {
+        ClientWebSocket socket = await ConnectAsync(new Uri(server, "/echo?deflate=1"), deflate: true);
+        if (socket.HttpResponseHeaders?.ContainsKey("Sec-WebSocket-Extensions") != true)
+        {
+            throw new InvalidOperationException("compression was not negotiated");
+        }
+
+        byte[] payload = Encoding.UTF8.GetBytes(message);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var meter = new Meter();
+        using var window = new SemaphoreSlim(inFlight);
+        Task sender = Task.Run(async () =>
+        {
+            for (long i = 0; i < count; i++)
+            {
+                await window.WaitAsync();
+                await socket.SendAsync(payload.AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None);
+            }
+        });
+        long received = 0;
+        while (received < count)
+        {
+            ValueWebSocketReceiveResult result = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+            if (result.EndOfMessage)
+            {
+                received++;
+                window.Release();
+            }
+        }
+
+        await sender;
+        Measurement measurement = meter.Stop(count, count * payload.Length);
         ArrayPool<byte>.Shared.Return(buffer);
         await CloseAsync(socket);
         return measurement;
