@@ -12,7 +12,8 @@ namespace Whatwg.WebSockets.Protocol.Compression;
 /// <para>
 /// Bounded: zlib is never given room for more than one byte past the maximum message size, so an inflation
 /// bomb is refused as soon as it crosses the limit, having produced at most limit + 1 bytes, and the memory used
-/// is whatever the caller's output holds plus zlib's state (about 40 KiB with a 32 KiB window).
+/// is whatever the caller's output holds plus zlib's state (41 KiB: zlib-ng allocates a 32 KiB window whatever
+/// the negotiated size).
 /// </para>
 /// <para>
 /// The window is the negotiated server_max_window_bits: only that much history is kept between messages, so a
