@@ -163,8 +163,20 @@ internal static class OurClient
                 await gate.WaitAsync();
                 try
                 {
-                    sockets[i] = new WebSocket(new Uri(server, "/sink"), null, Options);
-                    await sockets[i].WhenOpen;
+                    sockets[i] = await Retry.ConnectAsync(async () =>
+                    {
+                        var socket = new WebSocket(new Uri(server, "/sink"), null, Options);
+                        try
+                        {
+                            await socket.WhenOpen;
+                            return socket;
+                        }
+                        catch
+                        {
+                            await socket.DisposeAsync();
+                            throw;
+                        }
+                    });
                 }
                 finally
                 {
@@ -198,5 +210,27 @@ internal static class Memory
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         process.Refresh();
         return (managed, process.WorkingSet64);
+    }
+}
+
+/// <summary>
+/// Opening thousands of connections back to back on one machine sometimes meets a full accept queue or a
+/// reset; the idle-memory runs measure memory, not connect reliability, so a failed connect is tried again.
+/// </summary>
+internal static class Retry
+{
+    public static async Task<T> ConnectAsync<T>(Func<Task<T>> connect)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await connect();
+            }
+            catch (Exception) when (attempt < 5)
+            {
+                await Task.Delay(50 * attempt);
+            }
+        }
     }
 }

@@ -169,7 +169,7 @@ internal static class ReferenceClient
                 await gate.WaitAsync();
                 try
                 {
-                    sockets[i] = await ConnectAsync(new Uri(server, "/sink"));
+                    sockets[i] = await Retry.ConnectAsync(() => ConnectAsync(new Uri(server, "/sink")));
 
                     // An idle but listening connection: a receive is pending, with its own 4 KiB buffer.
                     receives[i] = sockets[i].ReceiveAsync(new byte[4096], CancellationToken.None);
