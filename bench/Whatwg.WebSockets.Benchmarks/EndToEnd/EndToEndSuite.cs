@@ -254,6 +254,17 @@ internal static class EndToEndSuite
         text.AppendLine("with a pending `ReceiveAsync` into its own 4 KiB buffer; the managed heap after");
         text.AppendLine("a full GC minus the same before they were opened, divided by N. CPU is the client process's CPU time");
         text.AppendLine("divided by the messages sent.");
+
+        // Hand-written analysis below the marker survives a regeneration.
+        const string Marker = "<!-- notes: kept when this page is regenerated -->";
+        string old = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
+        int notes = old.IndexOf(Marker, StringComparison.Ordinal);
+        if (notes >= 0)
+        {
+            text.AppendLine();
+            text.Append(old.AsSpan(notes));
+        }
+
         File.WriteAllText(path, text.ToString());
     }
 
