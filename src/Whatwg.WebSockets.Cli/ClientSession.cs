@@ -8,21 +8,28 @@ internal sealed class ClientSession : IDisposable
 {
     private const long FlushThreshold = 1024 * 1024;
 
+    private const int BinaryChunk = 64 * 1024;
+
     private readonly ClientSettings _settings;
+    private readonly Stream _rawInput;
     private readonly TextReader _input;
     private readonly TextWriter _output;
     private readonly TextWriter _error;
     private readonly SemaphoreSlim _activity = new(0);
+    private readonly TaskCompletionSource _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly InteractiveTerminal? _terminal;
     private int _sent;
     private int _received;
     private volatile bool _closed;
 
-    public ClientSession(ClientSettings settings, TextReader input, TextWriter output, TextWriter error)
+    public ClientSession(ClientSettings settings, ConsoleStreams console)
     {
         _settings = settings;
-        _input = input;
-        _output = output;
-        _error = error;
+        _rawInput = console.RawInput;
+        _input = console.Input;
+        _output = console.Output;
+        _error = console.Error;
+        _terminal = settings.Interactive ? new InteractiveTerminal(console.Output, settings.Colour, settings.Timestamps) : null;
     }
 
     /// <summary>Runs the session to its end.</summary>
@@ -33,13 +40,7 @@ internal sealed class ClientSession : IDisposable
         WebSocket socket;
         try
         {
-            var options = new WebSocketOptions { Dispatch = EventDispatch.ThreadPool };
-            foreach (KeyValuePair<string, string> header in _settings.Headers)
-            {
-                options.RequestHeaders[header.Key] = header.Value;
-            }
-
-            socket = new WebSocket(_settings.Url, _settings.Subprotocols, options);
+            socket = new WebSocket(_settings.Url, _settings.Subprotocols, _settings.Options);
         }
         catch (SyntaxErrorException ex) when (ex.ParamName == "url")
         {
@@ -70,13 +71,39 @@ internal sealed class ClientSession : IDisposable
             // Ctrl+C / SIGTERM: start the closing handshake (or abandon the attempt) and let the close event decide.
             using CancellationTokenRegistration interrupt = cancellationToken.Register(() => socket.Close(1000));
 
+            if (_settings.Verbose)
+            {
+                foreach (string line in Handshake.DescribeRequest(socket.Url, _settings))
+                {
+                    await _error.WriteLineAsync("wsc: > " + line).ConfigureAwait(false);
+                }
+            }
+
             if (await OpenedAsync(socket).ConfigureAwait(false))
             {
                 await _error.WriteLineAsync(DescribeOpen(socket)).ConfigureAwait(false);
+                if (_settings.Verbose)
+                {
+                    await _error.WriteLineAsync($"wsc: < subprotocol: {(socket.Protocol.Length > 0 ? socket.Protocol : "(none)")}").ConfigureAwait(false);
+                    await _error.WriteLineAsync($"wsc: < extensions: {(socket.Extensions.Length > 0 ? socket.Extensions : "(none)")}").ConfigureAwait(false);
+                }
+
+                if (_settings.ShowPing)
+                {
+                    await _error.WriteLineAsync(Handshake.DescribeKeepAlive(_settings.Options)).ConfigureAwait(false);
+                }
+
+                if (_settings.Wait is TimeSpan wait)
+                {
+                    _ = Task.Delay(wait, CancellationToken.None).ContinueWith(_ => _stop.TrySetResult(), TaskScheduler.Default);
+                }
+
                 await TalkAsync(socket).ConfigureAwait(false);
             }
 
-            CloseReport report = CloseReport.From(await socket.WhenClosed.ConfigureAwait(false));
+            CloseEvent closeEvent = await socket.WhenClosed.ConfigureAwait(false);
+            _terminal?.Stop();
+            CloseReport report = CloseReport.From(closeEvent);
             await _error.WriteLineAsync(report.Message).ConfigureAwait(false);
             return report.ExitCode;
         }
@@ -113,7 +140,10 @@ internal sealed class ClientSession : IDisposable
         return $"wsc: connected to {socket.Url}{protocol}{extensions}";
     }
 
-    /// <summary>The greeting, then stdin, then the closing handshake once input ends and replies have come.</summary>
+    /// <summary>
+    /// The greeting, then -x messages or stdin, then the closing handshake once input ends and replies have come
+    /// (or when -w or -n says so).
+    /// </summary>
     private async Task TalkAsync(WebSocket socket)
     {
         if (_settings.Greeting is not null)
@@ -122,24 +152,67 @@ internal sealed class ClientSession : IDisposable
             await WaitForRepliesAsync(Timeout.InfiniteTimeSpan).ConfigureAwait(false);
         }
 
-        // Console input blocks the thread that reads it, so it is read on its own task; the server may close first.
-        Task input = Task.Run(() => PumpInputAsync(socket));
         Task closed = socket.WhenClosed;
-        if (await Task.WhenAny(input, closed).ConfigureAwait(false) == closed)
+        Task stop = _stop.Task;
+        if (_settings.Execute.Count > 0)
+        {
+            foreach (string message in _settings.Execute)
+            {
+                SendLine(socket, message);
+            }
+
+            // Keep reading until the server closes, -w or -n, or Ctrl+C (which closes the socket).
+            await Task.WhenAny(closed, stop).ConfigureAwait(false);
+            CloseIfOpen(socket);
+            return;
+        }
+
+        if (_terminal is not null)
+        {
+            // The prompt reads keys on its own thread; the server may close first.
+            Task prompt = Task.Run(() => Converse(socket, _terminal));
+            await Task.WhenAny(prompt, closed, stop).ConfigureAwait(false);
+            CloseIfOpen(socket);
+            return;
+        }
+
+        // Console input blocks the thread that reads it, so it is read on its own task; the server may close first.
+        Task input = Task.Run(() => _settings.BinaryInput ? PumpBytesAsync(socket) : PumpLinesAsync(socket));
+        Task first = await Task.WhenAny(input, closed, stop).ConfigureAwait(false);
+        if (first == closed)
         {
             return;
         }
 
-        await FlushAsync(socket).ConfigureAwait(false);
-        await WaitForRepliesAsync(_settings.Linger).ConfigureAwait(false);
-        socket.Close(1000);
+        if (first == input)
+        {
+            await FlushAsync(socket).ConfigureAwait(false);
+            if (_settings.Wait is not null)
+            {
+                await Task.WhenAny(closed, stop).ConfigureAwait(false);
+            }
+            else
+            {
+                await WaitForRepliesAsync(_settings.Linger).ConfigureAwait(false);
+            }
+        }
+
+        CloseIfOpen(socket);
     }
 
-    private async Task PumpInputAsync(WebSocket socket)
+    private static void CloseIfOpen(WebSocket socket)
+    {
+        if (socket.ReadyState is WebSocketReadyState.Connecting or WebSocketReadyState.Open)
+        {
+            socket.Close(1000);
+        }
+    }
+
+    private async Task PumpLinesAsync(WebSocket socket)
     {
         try
         {
-            while (!_closed && await _input.ReadLineAsync().ConfigureAwait(false) is string line)
+            while (!_closed && !_stop.Task.IsCompleted && await _input.ReadLineAsync().ConfigureAwait(false) is string line)
             {
                 SendLine(socket, line);
                 if (socket.BufferedAmount > FlushThreshold)
@@ -152,7 +225,117 @@ internal sealed class ClientSession : IDisposable
         {
             await _error.WriteLineAsync($"wsc: reading input failed: {ex.Message}").ConfigureAwait(false);
         }
+        catch (InvalidStateErrorException)
+        {
+            // The connection closed while input was still coming; the close event says why.
+        }
     }
+
+    private async Task PumpBytesAsync(WebSocket socket)
+    {
+        byte[] buffer = new byte[BinaryChunk];
+        try
+        {
+            int read;
+            while (!_closed && !_stop.Task.IsCompleted && (read = await _rawInput.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                Interlocked.Increment(ref _sent);
+                socket.Send(buffer.AsSpan(0, read).ToArray());
+                if (socket.BufferedAmount > FlushThreshold)
+                {
+                    await FlushAsync(socket).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (IOException ex)
+        {
+            await _error.WriteLineAsync($"wsc: reading input failed: {ex.Message}").ConfigureAwait(false);
+        }
+        catch (InvalidStateErrorException)
+        {
+            // The connection closed while input was still coming; the close event says why.
+        }
+    }
+
+    /// <summary>The interactive loop: lines are sent as text, slash commands act; returns at /quit or Ctrl+D.</summary>
+    private void Converse(WebSocket socket, InteractiveTerminal terminal)
+    {
+        terminal.Print(InteractiveTerminal.Kind.Status, "type a message and press Enter; /help lists the commands");
+        while (!_closed && terminal.ReadLine() is string line)
+        {
+            try
+            {
+                if (!line.StartsWith('/') || line.StartsWith("//", StringComparison.Ordinal))
+                {
+                    string text = line.StartsWith('/') ? line[1..] : line;
+                    terminal.Print(InteractiveTerminal.Kind.Outgoing, text); // before sending, so it shows above the reply
+                    SendLine(socket, text);
+                    continue;
+                }
+
+                string[] words = line.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                string rest = words.Length > 1 ? words[1] : string.Empty;
+                switch (words[0])
+                {
+                    case "/quit" or "/exit":
+                        return;
+                    case "/help":
+                        terminal.Print(InteractiveTerminal.Kind.Status, "/close [code [reason]]  /binary HEX  /file PATH  /ping [data]  /help  /quit  (//text sends /text)");
+                        break;
+                    case "/close":
+                        CloseCommand(socket, terminal, rest);
+                        break;
+                    case "/binary":
+                        SendBytes(socket, terminal, Convert.FromHexString(string.Concat(rest.Where(c => !char.IsWhiteSpace(c)))));
+                        break;
+                    case "/file":
+                        SendBytes(socket, terminal, File.ReadAllBytes(rest));
+                        break;
+                    case "/ping":
+                        terminal.Print(InteractiveTerminal.Kind.Error, "/ping: the WebSocket API has no way to send a ping; the library sends keep-alive pings itself (--ping-interval, --show-ping)");
+                        break;
+                    default:
+                        terminal.Print(InteractiveTerminal.Kind.Error, $"unknown command {words[0]}; /help lists the commands");
+                        break;
+                }
+            }
+            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException or ArgumentException
+                or InvalidStateErrorException or InvalidAccessErrorException or SyntaxErrorException)
+            {
+                terminal.Print(InteractiveTerminal.Kind.Error, ex.Message);
+            }
+        }
+    }
+
+    private static void CloseCommand(WebSocket socket, InteractiveTerminal terminal, string arguments)
+    {
+        string[] parts = arguments.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0)
+        {
+            socket.Close(1000);
+        }
+        else if (int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int code))
+        {
+            socket.Close(code, parts.Length > 1 ? parts[1] : string.Empty);
+        }
+        else
+        {
+            terminal.Print(InteractiveTerminal.Kind.Error, "usage: /close [code [reason]]");
+            return;
+        }
+
+        terminal.Print(InteractiveTerminal.Kind.Status, "closing...");
+    }
+
+    private void SendBytes(WebSocket socket, InteractiveTerminal terminal, byte[] bytes)
+    {
+        terminal.Print(InteractiveTerminal.Kind.Outgoing, FormatForTerminal(bytes));
+        Interlocked.Increment(ref _sent);
+        socket.Send(bytes);
+    }
+
+    private static string FormatForTerminal(byte[] bytes) =>
+        bytes.Length == 0 ? MessageFormatter.FormatBinary(bytes, BinaryFormat.Hex) : $"[binary {bytes.Length} {(bytes.Length == 1 ? "byte" : "bytes")}]\n{MessageFormatter.HexDump(bytes)}";
 
     private void SendLine(WebSocket socket, string line)
     {
@@ -180,7 +363,7 @@ internal sealed class ClientSession : IDisposable
     /// </summary>
     private async Task WaitForRepliesAsync(TimeSpan quiet)
     {
-        while (!_closed)
+        while (!_closed && !_stop.Task.IsCompleted)
         {
             int sent = Volatile.Read(ref _sent);
             if (sent > 0 && Volatile.Read(ref _received) >= sent)
@@ -200,7 +383,16 @@ internal sealed class ClientSession : IDisposable
         // Events come one at a time and in order, so lines are printed in the order the messages arrived.
         try
         {
-            _output.WriteLine(MessageFormatter.Format(message, _settings.BinaryFormat));
+            if (_terminal is not null)
+            {
+                _terminal.Print(
+                    InteractiveTerminal.Kind.Incoming,
+                    message.IsText ? (_settings.Json ? MessageFormatter.PrettyJson(message.Text) : message.Text) : FormatForTerminal(message.Bytes));
+            }
+            else
+            {
+                _output.WriteLine(message.IsText && _settings.Json ? MessageFormatter.PrettyJson(message.Text) : MessageFormatter.Format(message, _settings.BinaryFormat));
+            }
         }
         catch (IOException)
         {
@@ -208,7 +400,14 @@ internal sealed class ClientSession : IDisposable
             message.Target?.Close(1000);
         }
 
-        Interlocked.Increment(ref _received);
+        int received = Interlocked.Increment(ref _received);
+        if (received == _settings.Count)
+        {
+            // Messages that arrive after Close() are dropped, so exactly N are printed.
+            message.Target?.Close(1000);
+            _stop.TrySetResult();
+        }
+
         _activity.Release();
     }
 

@@ -18,7 +18,7 @@ internal readonly record struct CloseReport(int ExitCode, string Message)
         {
             case WebSocketFailure.ConnectFailed or WebSocketFailure.TlsFailed or WebSocketFailure.HandshakeFailed:
                 // The library's messages already name the stage: "could not connect to ...", "handshake failed: ...".
-                return new(ExitCodes.ConnectFailed, "wsc: " + failure.Message);
+                return new(ExitCodes.ConnectFailed, "wsc: " + failure.Message + Hint(failure));
             case WebSocketFailure.ConnectTimeout or WebSocketFailure.ConnectAborted:
                 return new(ExitCodes.ConnectFailed, "wsc: could not connect: " + failure.Message);
             case WebSocketFailure.ProtocolViolation or WebSocketFailure.MessageTooBig:
@@ -33,4 +33,13 @@ internal readonly record struct CloseReport(int ExitCode, string Message)
                 return new(ExitCodes.AbnormalClose, $"wsc: connection closed abnormally ({close.Code}): {detail}");
         }
     }
+
+    /// <summary>What to try next, for the failures that have an obvious next step.</summary>
+    private static string Hint(WebSocketFailureException failure) => (failure.Failure, failure.HandshakeStatusCode) switch
+    {
+        (WebSocketFailure.HandshakeFailed, 401) => " (try --auth user:password or -H 'Authorization: ...')",
+        (WebSocketFailure.HandshakeFailed, 407) => " (the proxy wants credentials)",
+        (WebSocketFailure.TlsFailed, _) => " (--ca FILE trusts a private CA; --insecure skips the check)",
+        _ => string.Empty,
+    };
 }

@@ -13,10 +13,21 @@ using Microsoft.Extensions.Logging;
 
 namespace Whatwg.WebSockets.Cli;
 
+/// <summary>What the embedded server does with each message.</summary>
+internal enum ServerMode
+{
+    /// <summary>Send it back to the client that sent it.</summary>
+    Echo,
+
+    /// <summary>Send it to every connected client, the sender included.</summary>
+    Broadcast,
+}
+
 /// <summary>
-/// The embedded echo server that <c>wsc</c> with no URL talks to: Kestrel on <c>127.0.0.1</c> and a free port,
-/// WebSocket endpoints <c>/</c> and <c>/echo</c> that send every message back byte for byte (text as text,
-/// binary as binary) and answer the closing handshake with the client's code and reason.
+/// The embedded server that <c>wsc</c> with no URL and <c>wsc serve</c> run: Kestrel on <c>127.0.0.1</c>,
+/// WebSocket endpoints <c>/</c> and <c>/echo</c>. In echo mode every message goes back byte for byte (text as
+/// text, binary as binary); in broadcast mode to every client. The closing handshake is answered with the
+/// client's code and reason.
 /// </summary>
 internal sealed class EchoServer : IAsyncDisposable
 {
@@ -31,8 +42,8 @@ internal sealed class EchoServer : IAsyncDisposable
     /// <summary>The server's WebSocket URL, e.g. <c>ws://127.0.0.1:40123/</c>.</summary>
     public string Url { get; }
 
-    /// <summary>Starts the server on a free loopback port.</summary>
-    public static async Task<EchoServer> StartAsync(CancellationToken cancellationToken)
+    /// <summary>Starts the server on a loopback port (0 = any free one).</summary>
+    public static async Task<EchoServer> StartAsync(ServerMode mode, int port, CancellationToken cancellationToken)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -40,14 +51,15 @@ internal sealed class EchoServer : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
 
         // wsc owns the console (Ctrl+C closes the WebSocket first), so the host must not install its own handlers.
         builder.Services.AddSingleton<IHostLifetime, QuietLifetime>();
 
         WebApplication app = builder.Build();
         app.UseWebSockets();
-        app.Run(HandleAsync);
+        var broadcast = mode == ServerMode.Broadcast ? new Broadcaster() : null;
+        app.Run(context => HandleAsync(context, broadcast));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
         string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
@@ -73,7 +85,7 @@ internal sealed class EchoServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static async Task HandleAsync(HttpContext context)
+    private static async Task HandleAsync(HttpContext context, Broadcaster? broadcast)
     {
         if (context.Request.Path.Value is not ("/" or "/echo"))
         {
@@ -91,8 +103,17 @@ internal sealed class EchoServer : IAsyncDisposable
 
         // Accept the client's first subprotocol, if it offers any, so -s can be tried against the echo server.
         string? subprotocol = context.WebSockets.WebSocketRequestedProtocols.FirstOrDefault();
-        using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(subprotocol).ConfigureAwait(false);
-        await EchoAsync(socket, context.RequestAborted).ConfigureAwait(false);
+        // permessage-deflate is accepted when offered, so compression can be seen at work (wsc -v shows it).
+        var accept = new WebSocketAcceptContext { SubProtocol = subprotocol, DangerousEnableCompression = true };
+        using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
+        if (broadcast is null)
+        {
+            await EchoAsync(socket, context.RequestAborted).ConfigureAwait(false);
+        }
+        else
+        {
+            await broadcast.ServeAsync(socket, context.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     private static async Task EchoAsync(System.Net.WebSockets.WebSocket socket, CancellationToken cancellationToken)
@@ -122,6 +143,97 @@ internal sealed class EchoServer : IAsyncDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The broadcast room: whole messages, sent to every client in the order they arrived.</summary>
+    private sealed class Broadcaster
+    {
+        private readonly Lock _lock = new();
+        private readonly Dictionary<System.Net.WebSockets.WebSocket, SemaphoreSlim> _clients = [];
+
+        public async Task ServeAsync(System.Net.WebSockets.WebSocket socket, CancellationToken cancellationToken)
+        {
+            // Not disposed: a broadcast may still hold it after the client has left (it has no wait handle to free).
+            var sending = new SemaphoreSlim(1);
+            lock (_lock)
+            {
+                _clients.Add(socket, sending);
+            }
+
+            var message = new ArrayBufferWriter<byte>();
+            try
+            {
+                while (true)
+                {
+                    ValueWebSocketReceiveResult result = await socket.ReceiveAsync(message.GetMemory(16 * 1024), cancellationToken).ConfigureAwait(false);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
+
+                    message.Advance(result.Count);
+                    if (result.EndOfMessage)
+                    {
+                        await SendToAllAsync(message.WrittenMemory.ToArray(), result.MessageType, cancellationToken).ConfigureAwait(false);
+                        message.ResetWrittenCount();
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                return; // the client went away without closing
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _clients.Remove(socket);
+                }
+            }
+
+            await sending.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.Empty, socket.CloseStatusDescription, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // Gone before our close got out.
+            }
+            finally
+            {
+                sending.Release();
+            }
+        }
+
+        private async Task SendToAllAsync(byte[] payload, WebSocketMessageType type, CancellationToken cancellationToken)
+        {
+            KeyValuePair<System.Net.WebSockets.WebSocket, SemaphoreSlim>[] clients;
+            lock (_lock)
+            {
+                clients = [.. _clients];
+            }
+
+            foreach ((System.Net.WebSockets.WebSocket client, SemaphoreSlim sending) in clients)
+            {
+                await sending.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (client.State == WebSocketState.Open)
+                    {
+                        await client.SendAsync(payload, type, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+                {
+                    // One client failing does not stop the others from hearing the message.
+                }
+                finally
+                {
+                    sending.Release();
+                }
+            }
         }
     }
 

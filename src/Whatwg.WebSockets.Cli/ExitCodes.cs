@@ -6,7 +6,7 @@ internal static class ExitCodes
     /// <summary>The connection closed cleanly: the closing handshake completed, whatever the close code.</summary>
     public const int CleanClose = 0;
 
-    /// <summary>Bad arguments: unknown option, invalid URL, subprotocol or header.</summary>
+    /// <summary>Bad arguments: unknown option, invalid URL, subprotocol, header or certificate file.</summary>
     public const int UsageError = 1;
 
     /// <summary>The connection could not be established: connect, TLS, timeout or a refused opening handshake.</summary>
@@ -23,9 +23,9 @@ internal static class ExitCodes
         Exit codes:
           0  the connection closed cleanly (the closing handshake completed, whatever the close code);
              the close code and reason are written to stderr
-          1  usage error: unknown option, invalid URL, subprotocol or header
-          2  could not connect: refused or unreachable, TLS failure, timeout, or the server refused
-             the opening handshake (e.g. answered 403)
+          1  usage error: unknown option or bad value (URL, subprotocol, header, certificate file, ...)
+          2  could not connect or the handshake failed: refused or unreachable, TLS failure, timeout, or
+             the server refused the opening handshake ("handshake failed: server answered 403 Forbidden")
           3  protocol error: the server broke RFC 6455 (bad frame, invalid UTF-8, message too big)
           4  the connection closed abnormally: dropped without a closing handshake (1006), close or
              keep-alive timeout

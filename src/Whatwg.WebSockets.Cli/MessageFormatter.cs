@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 
 namespace Whatwg.WebSockets.Cli;
 
@@ -23,6 +25,50 @@ internal static class MessageFormatter
         ArgumentNullException.ThrowIfNull(message);
         return message.IsText ? message.Text : FormatBinary(message.Bytes, format);
     }
+
+    /// <summary>Text as indented JSON when it parses as JSON, else unchanged (--json).</summary>
+    public static string PrettyJson(string text)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(text);
+            return JsonSerializer.Serialize(document.RootElement, s_indented);
+        }
+        catch (JsonException)
+        {
+            return text;
+        }
+    }
+
+    /// <summary>A classic hex dump: offset, 16 bytes in hex, and their printable ASCII.</summary>
+    public static string HexDump(ReadOnlySpan<byte> bytes)
+    {
+        var dump = new StringBuilder();
+        for (int offset = 0; offset < bytes.Length; offset += 16)
+        {
+            ReadOnlySpan<byte> row = bytes.Slice(offset, Math.Min(16, bytes.Length - offset));
+            dump.Append(CultureInfo.InvariantCulture, $"{offset:x4}  ");
+            for (int i = 0; i < 16; i++)
+            {
+                dump.Append(i < row.Length ? row[i].ToString("x2", CultureInfo.InvariantCulture) + " " : "   ");
+            }
+
+            dump.Append(' ');
+            foreach (byte b in row)
+            {
+                dump.Append(b is >= 0x20 and < 0x7f ? (char)b : '.');
+            }
+
+            if (offset + 16 < bytes.Length)
+            {
+                dump.Append('\n');
+            }
+        }
+
+        return dump.ToString();
+    }
+
+    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
 
     /// <summary>The marked form of a binary message.</summary>
     public static string FormatBinary(ReadOnlySpan<byte> bytes, BinaryFormat format)

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -27,17 +29,32 @@ public sealed class KestrelServer : IAsyncDisposable
     /// <summary>ws://127.0.0.1:PORT/</summary>
     public string Url { get; }
 
-    public static async Task<KestrelServer> StartAsync(RequestDelegate handler)
+    public static Task<KestrelServer> StartAsync(RequestDelegate handler) => StartAsync(handler, tls: null, requireClientCertificate: false);
+
+    /// <summary>With <paramref name="tls"/>, serves wss:// with that certificate (and asks for a client certificate if told to).</summary>
+    public static async Task<KestrelServer> StartAsync(RequestDelegate handler, X509Certificate2? tls, bool requireClientCertificate)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (tls is not null)
+            {
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = tls,
+                    ClientCertificateMode = requireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.NoCertificate,
+                    ClientCertificateValidation = (_, _, _) => true,
+                });
+            }
+        }));
         WebApplication app = builder.Build();
         app.UseWebSockets();
         app.Run(handler);
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
-        return new KestrelServer(app, $"ws://127.0.0.1:{address.Port}/");
+        return new KestrelServer(app, $"{(tls is null ? "ws" : "wss")}://127.0.0.1:{address.Port}/");
     }
 
     /// <summary>Echoes every message (text and binary) and answers the close.</summary>
@@ -145,6 +162,113 @@ public sealed class RawWebSocketServer : IAsyncDisposable
     {
         _listener.Stop();
         await _serving;
+        _listener.Dispose();
+    }
+}
+
+/// <summary>
+/// A minimal HTTP proxy on 127.0.0.1: CONNECT host:port opens a tunnel; an absolute-form request
+/// (GET http://host:port/path) is rewritten to origin form and forwarded. It remembers the request lines it saw.
+/// </summary>
+public sealed class HttpProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Task _accepting;
+    private readonly List<Task> _connections = [];
+
+    public HttpProxy()
+    {
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+    public System.Collections.Concurrent.ConcurrentQueue<string> RequestLines { get; } = new();
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                Socket client = await _listener.AcceptSocketAsync();
+                lock (_connections)
+                {
+                    _connections.Add(ServeAsync(client));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Stopped.
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        using (client)
+        {
+            try
+            {
+                using var clientStream = new NetworkStream(client, ownsSocket: false);
+                string head = await ReadHeadAsync(clientStream);
+                string requestLine = head[..head.IndexOf("\r\n", StringComparison.Ordinal)];
+                RequestLines.Enqueue(requestLine);
+                string[] parts = requestLine.Split(' ');
+                Uri target = parts[0] == "CONNECT" ? new Uri("tcp://" + parts[1]) : new Uri(parts[1]);
+                using var upstream = new TcpClient();
+                await upstream.ConnectAsync(target.Host, target.Port);
+                NetworkStream upstreamStream = upstream.GetStream();
+                if (parts[0] == "CONNECT")
+                {
+                    await clientStream.WriteAsync("HTTP/1.1 200 Connection established\r\n\r\n"u8.ToArray());
+                }
+                else
+                {
+                    string rewritten = $"{parts[0]} {target.PathAndQuery} {parts[2]}" + head[requestLine.Length..];
+                    await upstreamStream.WriteAsync(Encoding.ASCII.GetBytes(rewritten));
+                }
+
+                Task up = clientStream.CopyToAsync(upstreamStream).ContinueWith(_ => upstream.Client.Shutdown(SocketShutdown.Send), TaskScheduler.Default);
+                Task down = upstreamStream.CopyToAsync(clientStream).ContinueWith(_ => client.Shutdown(SocketShutdown.Send), TaskScheduler.Default);
+                await Task.WhenAll(up, down);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or UriFormatException)
+            {
+                // One side went away.
+            }
+        }
+    }
+
+    private static async Task<string> ReadHeadAsync(NetworkStream stream)
+    {
+        var head = new List<byte>();
+        var one = new byte[1];
+        while (head.Count < 4 || !(head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
+        {
+            if (await stream.ReadAsync(one) == 0)
+            {
+                throw new IOException("the client closed before the end of the request head");
+            }
+
+            head.Add(one[0]);
+        }
+
+        return Encoding.ASCII.GetString([.. head]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        await _accepting;
+        Task[] open;
+        lock (_connections)
+        {
+            open = [.. _connections];
+        }
+
+        await Task.WhenAny(Task.WhenAll(open), Task.Delay(2000));
         _listener.Dispose();
     }
 }

@@ -21,7 +21,8 @@ public static class WscProcess
     private static readonly Lazy<string> WscPath = new(FindWsc);
 
     /// <summary>Starts wsc, writes <paramref name="stdinLines"/>, then closes stdin (or keeps it open until wsc exits).</summary>
-    public static async Task<WscResult> RunAsync(IEnumerable<string> args, IEnumerable<string>? stdinLines = null, bool closeStdin = true, TimeSpan? timeout = null)
+    public static async Task<WscResult> RunAsync(
+        IEnumerable<string> args, IEnumerable<string>? stdinLines = null, bool closeStdin = true, TimeSpan? timeout = null, byte[]? stdinBytes = null)
     {
         var utf8 = new UTF8Encoding(false);
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -52,6 +53,12 @@ public static class WscProcess
             }
 
             await process.StandardInput.FlushAsync();
+            if (stdinBytes is not null)
+            {
+                await process.StandardInput.BaseStream.WriteAsync(stdinBytes);
+                await process.StandardInput.BaseStream.FlushAsync();
+            }
+
             if (closeStdin)
             {
                 process.StandardInput.Close();
@@ -91,10 +98,54 @@ public static class WscProcess
         }
     }
 
+    /// <summary>Starts <c>wsc serve</c> and waits for the URL it prints on its first line.</summary>
+    public static async Task<ServeProcess> StartServeAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(WscPath.Value);
+        start.ArgumentList.Add("serve");
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(DefaultTimeout);
+        string? url = await process.StandardOutput.ReadLineAsync(limit.Token);
+        if (url is null)
+        {
+            await process.WaitForExitAsync(limit.Token);
+            string why = await stderr;
+            process.Dispose();
+            throw new InvalidOperationException($"wsc serve printed no URL (exit {process.ExitCode}): {why}");
+        }
+
+        return new ServeProcess(process, url, stderr);
+    }
+
     /// <summary>
     /// src/Whatwg.WebSockets.Cli/bin/&lt;Configuration&gt;/net10.0/wsc.dll under the repository root, for the
     /// configuration these tests were built with (read from this assembly's own bin/&lt;Configuration&gt;/&lt;tfm&gt;/ path).
     /// </summary>
+    /// <summary>The repository root and the configuration (Debug/Release) these tests were built with.</summary>
+    public static (string Root, string Configuration) Build
+    {
+        get
+        {
+            string wsc = WscPath.Value;
+            var framework = Directory.GetParent(wsc)!;
+            string configuration = framework.Parent!.Name;
+            return (framework.Parent.Parent!.Parent!.Parent!.Parent!.FullName, configuration);
+        }
+    }
+
     private static string FindWsc()
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -113,5 +164,38 @@ public static class WscProcess
 
         string path = Path.Combine(root.FullName, "src", "Whatwg.WebSockets.Cli", "bin", configuration, framework, "wsc.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"wsc.dll is not built at {path}", path);
+    }
+}
+
+/// <summary>A running <c>wsc serve</c>; disposing kills it.</summary>
+public sealed class ServeProcess(Process process, string url, Task<string> stderr) : IAsyncDisposable
+{
+    public string Url => url;
+
+    public Process Process => process;
+
+    /// <summary>Sends SIGTERM and waits for the exit code.</summary>
+    public async Task<int> TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await process.WaitForExitAsync(limit.Token);
+        return process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        await stderr;
+        process.Dispose();
     }
 }

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Whatwg.WebSockets.Cli.Tests;
+
+/// <summary>The interactive mode, driven through a pseudo-terminal made by script(1).</summary>
+public class WscInteractiveTests
+{
+    [Fact]
+    public async Task Prompt_sends_lines_edits_recalls_history_runs_commands_and_closes()
+    {
+        await using KestrelServer server = await KestrelServer.StartEchoAsync();
+        await using var terminal = PseudoTerminal.Start(server.Url, "--no-color");
+
+        await terminal.WaitForAsync("/help lists the commands");
+        await terminal.TypeAsync("hello\r");
+        await terminal.WaitForAsync("< hello");
+
+        // Up arrow recalls "hello"; Enter sends it again.
+        await terminal.TypeAsync("\e[A\r");
+        await terminal.WaitForAsync("< hello", occurrences: 2);
+
+        // Left arrow three times, then insert: "wrld" becomes "world".
+        await terminal.TypeAsync("wrld\e[D\e[D\e[Do\r");
+        await terminal.WaitForAsync("< world");
+
+        await terminal.TypeAsync("/binary 48 69 00\r");
+        await terminal.WaitForAsync("< [binary 3 bytes]");
+        await terminal.WaitForAsync("0000  48 69 00");
+
+        await terminal.TypeAsync("//slash\r");
+        await terminal.WaitForAsync("< /slash");
+
+        await terminal.TypeAsync("/nonsense\r");
+        await terminal.WaitForAsync("unknown command /nonsense");
+
+        await terminal.TypeAsync("/close 4001 done\r");
+        int exitCode = await terminal.WaitForExitAsync();
+
+        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.Contains("> hello", terminal.Screen, StringComparison.Ordinal);
+        Assert.Contains("closed 4001", terminal.Screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("\e[32m", terminal.Screen, StringComparison.Ordinal); // --no-color: no colour codes
+        Assert.DoesNotContain("\e[36m", terminal.Screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prompt_colours_marks_and_pretty_prints_json_and_quit_exits_0()
+    {
+        await using KestrelServer server = await KestrelServer.StartEchoAsync();
+        await using var terminal = PseudoTerminal.Start(server.Url, "--json", "--timestamps");
+
+        await terminal.WaitForAsync("/help lists the commands");
+        await terminal.TypeAsync("{\"a\":[1,2]}\r");
+        await terminal.WaitForAsync("\"a\": [");
+        await terminal.TypeAsync("/quit\r");
+        int exitCode = await terminal.WaitForExitAsync();
+
+        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.Contains("\e[32m", terminal.Screen, StringComparison.Ordinal); // incoming in green
+        Assert.Matches(@"\d\d:\d\d:\d\d\.\d\d\d < \{", terminal.Screen);
+        Assert.Contains("closed 1000", terminal.Screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Server_closing_while_the_prompt_waits_ends_the_session_with_its_code()
+    {
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[1024];
+            await socket.ReceiveAsync(buffer, default);
+            await socket.CloseAsync((System.Net.WebSockets.WebSocketCloseStatus)4001, "bye", default);
+        });
+        await using var terminal = PseudoTerminal.Start(server.Url);
+
+        await terminal.WaitForAsync("/help lists the commands");
+        await terminal.TypeAsync("anything\r");
+        int exitCode = await terminal.WaitForExitAsync();
+
+        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.Contains("closed 4001 (private use): bye", terminal.Screen, StringComparison.Ordinal);
+    }
+
+    /// <summary>wsc under script(1): its stdin and stdout are a terminal; everything it writes is captured.</summary>
+    private sealed class PseudoTerminal : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _screen = new();
+        private readonly Task _reading;
+
+        private PseudoTerminal(Process process)
+        {
+            _process = process;
+            _reading = ReadAsync();
+        }
+
+        public string Screen
+        {
+            get
+            {
+                lock (_screen)
+                {
+                    return _screen.ToString();
+                }
+            }
+        }
+
+        public static PseudoTerminal Start(params string[] args)
+        {
+            string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+            string wsc = Path.Combine(WscProcess.Build.Root, "src", "Whatwg.WebSockets.Cli", "bin", WscProcess.Build.Configuration, "net10.0", "wsc.dll");
+            string command = string.Join(' ', new[] { dotnet, wsc }.Concat(args).Select(arg => "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+            var start = new ProcessStartInfo("script")
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (string arg in new[] { "-q", "-e", "-c", command, "/dev/null" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            start.Environment.Remove("NO_COLOR");
+            start.Environment["TERM"] = "xterm";
+            return new PseudoTerminal(Process.Start(start) ?? throw new InvalidOperationException("could not start script"));
+        }
+
+        public async Task TypeAsync(string keys)
+        {
+            await _process.StandardInput.WriteAsync(keys);
+            await _process.StandardInput.FlushAsync();
+        }
+
+        public async Task WaitForAsync(string text, int occurrences = 1)
+        {
+            var clock = Stopwatch.StartNew();
+            while (Count(Screen, text) < occurrences)
+            {
+                if (clock.Elapsed > TimeSpan.FromSeconds(30) || _process.HasExited)
+                {
+                    throw new TimeoutException($"'{text}' x{occurrences} not seen on the terminal:\n{Screen}");
+                }
+
+                await Task.Delay(50);
+            }
+        }
+
+        public async Task<int> WaitForExitAsync()
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _process.WaitForExitAsync(limit.Token);
+            await _reading;
+            return _process.ExitCode;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+
+            _process.Dispose();
+        }
+
+        private static int Count(string haystack, string needle)
+        {
+            int count = 0;
+            for (int at = haystack.IndexOf(needle, StringComparison.Ordinal); at >= 0; at = haystack.IndexOf(needle, at + needle.Length, StringComparison.Ordinal))
+            {
+                count++;
+            }
+
+            return count;
+        }
+
+        private async Task ReadAsync()
+        {
+            var buffer = new char[4096];
+            int read;
+            while ((read = await _process.StandardOutput.ReadAsync(buffer)) > 0)
+            {
+                lock (_screen)
+                {
+                    _screen.Append(buffer, 0, read);
+                }
+            }
+        }
+    }
+}

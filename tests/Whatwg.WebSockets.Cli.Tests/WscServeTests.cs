@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+
+namespace Whatwg.WebSockets.Cli.Tests;
+
+/// <summary><c>wsc serve</c> as a process, with wsc and ClientWebSocket as its clients.</summary>
+public class WscServeTests
+{
+    [Fact]
+    public async Task Serve_prints_its_url_first_and_echoes_and_stops_on_sigterm_with_0()
+    {
+        await using ServeProcess server = await WscProcess.StartServeAsync();
+
+        Assert.Matches(@"^ws://127\.0\.0\.1:\d+/$", server.Url);
+        WscResult client = await WscProcess.RunAsync([server.Url], ["echo me", "and me"]);
+        Assert.True(client.ExitCode == 0, client.ToString());
+        Assert.Equal(["echo me", "and me"], client.Lines);
+        Assert.Equal(0, await server.TerminateAsync());
+    }
+
+    [Fact]
+    public async Task Serve_listens_on_the_given_port()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        probe.Dispose();
+
+        await using ServeProcess server = await WscProcess.StartServeAsync("--echo", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal($"ws://127.0.0.1:{port}/", server.Url);
+    }
+
+    [Fact]
+    public async Task Serve_on_a_port_in_use_exits_1_and_says_why()
+    {
+        using var busy = new TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        string port = ((IPEndPoint)busy.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        WscResult result = await WscProcess.RunAsync(["serve", "--port", port]);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"wsc: cannot listen on 127.0.0.1:{port}", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(result.StdoutBytes);
+    }
+
+    [Fact]
+    public async Task Broadcast_sends_every_message_to_every_client()
+    {
+        await using ServeProcess server = await WscProcess.StartServeAsync("--broadcast");
+        using var first = new ClientWebSocket();
+        using var second = new ClientWebSocket();
+        await first.ConnectAsync(new Uri(server.Url), default);
+        await second.ConnectAsync(new Uri(server.Url), default);
+
+        await first.SendAsync("from first"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, default);
+        Assert.Equal("from first", await ReceiveTextAsync(first));
+        Assert.Equal("from first", await ReceiveTextAsync(second));
+        await second.SendAsync("from second"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, default);
+        Assert.Equal("from second", await ReceiveTextAsync(first));
+        Assert.Equal("from second", await ReceiveTextAsync(second));
+
+        // wsc as a third client: it sends one message and sees both its own and the reply the first client sends.
+        Task<WscResult> wsc = WscProcess.RunAsync([server.Url, "-x", "from wsc", "-n", "2"], closeStdin: false);
+        Assert.Equal("from wsc", await ReceiveTextAsync(first));
+        Assert.Equal("from wsc", await ReceiveTextAsync(second));
+        await first.SendAsync("hello wsc"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, default);
+        WscResult result = await wsc;
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["from wsc", "hello wsc"], result.Lines);
+    }
+
+    [Fact]
+    public async Task Serve_with_echo_and_broadcast_together_is_a_usage_error()
+    {
+        WscResult result = await WscProcess.RunAsync(["serve", "--echo", "--broadcast"]);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.StartsWith("wsc: ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_help_documents_its_options_output_and_examples()
+    {
+        WscResult result = await WscProcess.RunAsync(["serve", "--help"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        foreach (string expected in new[] { "wsc serve", "--broadcast", "--echo", "--port", "first line", "Exit codes", "Examples" })
+        {
+            Assert.Contains(expected, result.Stdout, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("<url>", result.Stdout, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var buffer = new byte[4096];
+        var text = new StringBuilder();
+        while (true)
+        {
+            WebSocketReceiveResult result = await socket.ReceiveAsync(buffer, limit.Token);
+            text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+            if (result.EndOfMessage)
+            {
+                return text.ToString();
+            }
+        }
+    }
+}
