@@ -7,9 +7,14 @@ namespace Whatwg.WebSockets.Conformance;
 /// <summary>Drives a client through cases against one <see cref="FuzzingServer"/>, one case at a time.</summary>
 public static class ConformanceRunner
 {
-    public static async Task<IReadOnlyList<CaseResult>> RunAsync(IConformanceClient client, IReadOnlyList<CaseDefinition> cases, Action<CaseResult>? progress = null)
+    /// <param name="client">The client under test.</param>
+    /// <param name="cases">The cases, run in this order.</param>
+    /// <param name="progress">Called with each result as it comes.</param>
+    /// <param name="messageScale">The share of each long exchange's messages to send (1: all; see <see cref="FuzzingServer"/>).</param>
+    public static async Task<IReadOnlyList<CaseResult>> RunAsync(
+        IConformanceClient client, IReadOnlyList<CaseDefinition> cases, Action<CaseResult>? progress = null, double messageScale = 1.0)
     {
-        await using var server = new FuzzingServer(cases);
+        await using var server = new FuzzingServer(cases, messageScale);
         var results = new List<CaseResult>(cases.Count);
         foreach (CaseDefinition definition in cases)
         {
@@ -25,7 +30,7 @@ public static class ConformanceRunner
         var clock = Stopwatch.StartNew();
         Task<CaseResult> session = server.ExpectSessionAsync(definition.Id);
         using var timeout = new CancellationTokenSource(definition.Timeout + TimeSpan.FromSeconds(5));
-        Task run = client.RunAsync(server.CaseUrl(definition.Id), timeout.Token);
+        Task run = client.RunAsync(server.CaseUrl(definition.Id), definition.ClientOffer, timeout.Token);
         try
         {
             CaseResult result = await session.WaitAsync(definition.Timeout + TimeSpan.FromSeconds(5));

@@ -17,6 +17,7 @@ public static class CaseCatalog
         all.AddRange(CloseCases.Create());             // 7
         all.AddRange(LimitsCases.Create());            // 9
         all.AddRange(MiscCases.Create());              // 10
+        all.AddRange(CompressionCases.Create());       // 12, 13
         all.Sort((a, b) => CaseDefinition.CompareIds(a.Id, b.Id));
         var duplicates = all.GroupBy(c => c.Id).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (duplicates.Count > 0)

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Whatwg.WebSockets.Conformance.Fuzzing;
 
 namespace Whatwg.WebSockets.Conformance.Clients;
 
@@ -7,10 +8,23 @@ public sealed class ClientWebSocketClient : IConformanceClient
 {
     public string Name => "ClientWebSocket";
 
-    public async Task RunAsync(Uri url, CancellationToken cancellationToken)
+    public async Task RunAsync(Uri url, CompressionOffer? offer, CancellationToken cancellationToken)
     {
         using var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        if (offer is not null)
+        {
+            // ClientWebSocket offers permessage-deflate only when asked to. Its window options take 9 to 15, so a
+            // smaller value (which the cases never ask of it) would become 9.
+            socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions
+            {
+                ClientMaxWindowBits = Math.Max(9, offer.ClientMaxWindowBits),
+                ClientContextTakeover = !offer.ClientNoContextTakeover,
+                ServerMaxWindowBits = Math.Max(9, offer.ServerMaxWindowBits),
+                ServerContextTakeover = !offer.ServerNoContextTakeover,
+            };
+        }
+
         try
         {
             await socket.ConnectAsync(url, cancellationToken);

@@ -1,3 +1,5 @@
+using Whatwg.WebSockets.Conformance.Fuzzing;
+
 namespace Whatwg.WebSockets.Conformance.Clients;
 
 /// <summary>
@@ -9,6 +11,9 @@ public interface IConformanceClient
     /// <summary>The name for reports.</summary>
     string Name { get; }
 
-    /// <summary>Connects to <paramref name="url"/>, echoes until the connection ends, then returns.</summary>
-    Task RunAsync(Uri url, CancellationToken cancellationToken);
+    /// <summary>
+    /// Connects to <paramref name="url"/>, echoes until the connection ends, then returns. <paramref name="offer"/>
+    /// is the permessage-deflate offer the case needs (null: the client's defaults).
+    /// </summary>
+    Task RunAsync(Uri url, CompressionOffer? offer, CancellationToken cancellationToken);
 }

@@ -17,6 +17,18 @@ public sealed record CaseDefinition(string Id, string Description, string Expect
     /// <summary>How long the case may take before the server drops the connection and judges what it has.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How the server answers a permessage-deflate offer: the first answer that fits one of the client's offers
+    /// wins (see <see cref="Deflate.DeflateNegotiation.Negotiate"/>). Null: the server accepts no extension.
+    /// </summary>
+    public IReadOnlyList<Deflate.DeflateAnswer>? DeflateAnswers { get; init; }
+
+    /// <summary>
+    /// The permessage-deflate offer the client is asked to make for this case. Null: the client's own default
+    /// (for ClientWebSocket, no compression at all).
+    /// </summary>
+    public CompressionOffer? ClientOffer { get; init; }
+
     /// <summary>Sorts ids numerically ("1.1.10" after "1.1.9").</summary>
     public static int CompareIds(string a, string b)
     {
@@ -48,4 +60,53 @@ public sealed record ExpectedClose(bool ClosedByServer, int[] Codes, bool Requir
 
     /// <summary>The client must fail the connection with 1007 (invalid payload), or drop TCP.</summary>
     public static ExpectedClose InvalidPayload { get; } = new(false, [1007]);
+}
+
+/// <summary>
+/// The permessage-deflate offer a case needs from the client (RFC 7692 §7.1), in terms every client here can map
+/// to its own options. The defaults are the plain offer: <c>permessage-deflate; client_max_window_bits</c>.
+/// </summary>
+public sealed record CompressionOffer
+{
+    /// <summary>The plain offer with default parameters.</summary>
+    public static CompressionOffer Default { get; } = new();
+
+    /// <summary>The largest window the client compresses with; 15 offers the bare parameter.</summary>
+    public int ClientMaxWindowBits { get; init; } = 15;
+
+    /// <summary>Offer client_no_context_takeover (the client will start every message with an empty window).</summary>
+    public bool ClientNoContextTakeover { get; init; }
+
+    /// <summary>The largest window the server may use; below 15 it is offered as server_max_window_bits.</summary>
+    public int ServerMaxWindowBits { get; init; } = 15;
+
+    /// <summary>Offer server_no_context_takeover.</summary>
+    public bool ServerNoContextTakeover { get; init; }
+
+    /// <summary>The parameters beyond the plain offer, in words.</summary>
+    public string Describe()
+    {
+        var parts = new List<string>();
+        if (ClientMaxWindowBits < 15)
+        {
+            parts.Add(FormattableString.Invariant($"client_max_window_bits={ClientMaxWindowBits}"));
+        }
+
+        if (ClientNoContextTakeover)
+        {
+            parts.Add("client_no_context_takeover");
+        }
+
+        if (ServerMaxWindowBits < 15)
+        {
+            parts.Add(FormattableString.Invariant($"server_max_window_bits={ServerMaxWindowBits}"));
+        }
+
+        if (ServerNoContextTakeover)
+        {
+            parts.Add("server_no_context_takeover");
+        }
+
+        return parts.Count == 0 ? "the plain offer" : string.Join(", ", parts);
+    }
 }

@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Channels;
+using Whatwg.WebSockets.Conformance.Fuzzing.Deflate;
 
 namespace Whatwg.WebSockets.Conformance.Fuzzing;
 
@@ -12,6 +14,9 @@ namespace Whatwg.WebSockets.Conformance.Fuzzing;
 /// </summary>
 public sealed class CaseSession
 {
+    /// <summary>The fewest messages a scaled-down exchange sends: enough for context takeover to matter.</summary>
+    public const int MinScaledCount = 3;
+
     private readonly Socket _socket;
     private readonly CaseDefinition _case;
     private readonly List<Observed> _received = [];
@@ -19,6 +24,8 @@ public sealed class CaseSession
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _killed = new();
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PerMessageDeflate? _compression;
+    private readonly double _messageScale;
     private ExpectedClose _expectedClose = ExpectedClose.Normal;
     private bool _closeSentByServer;
     private bool _closeReceived;
@@ -27,11 +34,83 @@ public sealed class CaseSession
     private string? _clientViolation;
     private volatile bool _tcpClosed;
     private volatile bool _killedByServer;
+    private volatile Channel<ObservedMessage>? _inbox;
+    private (Verdict Verdict, string Reason)? _scriptVerdict;
 
-    internal CaseSession(Socket socket, CaseDefinition definition)
+    internal CaseSession(Socket socket, CaseDefinition definition, PerMessageDeflate? compression = null, NegotiationOutcome? negotiation = null, double messageScale = 1.0)
     {
         _socket = socket;
         _case = definition;
+        _compression = compression;
+        Negotiation = negotiation;
+        _messageScale = messageScale;
+    }
+
+    /// <summary>The permessage-deflate state when the handshake agreed on it (only cases that answer the offer do).</summary>
+    public PerMessageDeflate? Compression => _compression;
+
+    /// <summary>For a case that answers permessage-deflate offers: what came of them (null for other cases).</summary>
+    public NegotiationOutcome? Negotiation { get; }
+
+    /// <summary>
+    /// The number of messages an exchange of <paramref name="count"/> messages sends in this run: all of them in a
+    /// full run, fewer (at least <see cref="MinScaledCount"/>) when the server was started with a smaller scale.
+    /// </summary>
+    public int ScaleCount(int count) =>
+        _messageScale >= 1 ? count : Math.Min(count, Math.Max(MinScaledCount, (int)Math.Ceiling(count * _messageScale)));
+
+    /// <summary>
+    /// From now on the client's messages go to <see cref="ReceiveMessageAsync"/> instead of the recorded events,
+    /// for cases that check long exchanges themselves. Call it before the client can send anything.
+    /// </summary>
+    public void CaptureMessages() => _inbox ??= Channel.CreateUnbounded<ObservedMessage>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    /// <summary>
+    /// The client's next message (inflated when it was compressed), or null when none came within
+    /// <paramref name="timeout"/>, the connection ended, or the client broke the protocol.
+    /// </summary>
+    public async Task<ObservedMessage?> ReceiveMessageAsync(TimeSpan timeout)
+    {
+        Channel<ObservedMessage> inbox = _inbox ?? throw new InvalidOperationException("Call CaptureMessages first.");
+        using var expiry = new CancellationTokenSource(timeout);
+        try
+        {
+            return await inbox.Reader.ReadAsync(expiry.Token);
+        }
+        catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The client's behaviour failed the case, for a reason only the script can see (e.g. a wrong echo).</summary>
+    public void Fail(string reason) => _scriptVerdict = (Verdict.Failed, reason);
+
+    /// <summary>The case could only report (e.g. the client does not implement what it tests).</summary>
+    public void Inform(string reason) => _scriptVerdict ??= (Verdict.Informational, reason);
+
+    /// <summary>
+    /// Sends a message compressed with the agreed permessage-deflate parameters: RSV1 on the first frame, the
+    /// compressed payload cut into frames of <paramref name="fragmentSize"/> bytes when given.
+    /// </summary>
+    public async Task SendCompressedMessageAsync(ReadOnlyMemory<byte> message, bool binary, int? fragmentSize = null)
+    {
+        PerMessageDeflate compression = _compression ?? throw new InvalidOperationException("No permessage-deflate was agreed.");
+        byte[] payload = compression.Compress(message.Span);
+        int opcode = binary ? 2 : 1;
+        const int Rsv1 = 4;
+        if (fragmentSize is not int size || size <= 0 || payload.Length <= size)
+        {
+            await SendRawAsync(EncodeFrame(opcode, payload, fin: true, rsv: Rsv1), null);
+            return;
+        }
+
+        for (int offset = 0; offset < payload.Length; offset += size)
+        {
+            int length = Math.Min(size, payload.Length - offset);
+            bool first = offset == 0;
+            await SendRawAsync(EncodeFrame(first ? opcode : 0, payload.AsSpan(offset, length), fin: offset + length == payload.Length, rsv: first ? Rsv1 : 0), null);
+        }
     }
 
     /// <summary>True while neither side has sent a Close frame and TCP is up (the server's OPEN state).</summary>
@@ -145,6 +224,7 @@ public sealed class CaseSession
             await reader;
         }
 
+        _compression?.Dispose();
         return Judge(clock.Elapsed);
     }
 
@@ -266,33 +346,51 @@ public sealed class CaseSession
 
     private async Task ReadLoopAsync()
     {
-        var buffer = new List<byte>();
-        byte[] chunk = new byte[64 * 1024];
+        // Bytes received but not yet taken as frames are buffer[start..end); the buffer grows for big frames.
+        byte[] buffer = new byte[128 * 1024];
+        int start = 0;
+        int end = 0;
         var message = new MemoryStream();
         int messageOpcode = -1;
+        bool messageCompressed = false;
         try
         {
             while (true)
             {
-                int read = await _socket.ReceiveAsync(chunk, SocketFlags.None);
+                if (end == buffer.Length)
+                {
+                    if (start > 0)
+                    {
+                        buffer.AsSpan(start, end - start).CopyTo(buffer);
+                        end -= start;
+                        start = 0;
+                    }
+                    else
+                    {
+                        Array.Resize(ref buffer, buffer.Length * 2);
+                    }
+                }
+
+                int read = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None);
                 if (read == 0)
                 {
                     break;
                 }
 
-                buffer.AddRange(chunk.AsSpan(0, read));
-                while (TryTakeFrame(buffer, out int opcode, out bool fin, out int rsv, out byte[] payload, out bool masked))
+                end += read;
+                while (TryTakeFrame(buffer, ref start, end, out int opcode, out bool fin, out int rsv, out byte[] payload, out bool masked))
                 {
+                    if (start == end)
+                    {
+                        start = end = 0;
+                    }
+
                     if (!masked)
                     {
                         _clientViolation ??= "the client sent an unmasked frame (RFC 6455 §5.1)";
                     }
 
-                    if (rsv != 0)
-                    {
-                        _clientViolation ??= "the client set RSV bits without an extension";
-                    }
-
+                    CheckReservedBits(opcode, rsv);
                     if (_closeReceived)
                     {
                         _clientViolation ??= "the client sent a frame after its Close frame";
@@ -311,7 +409,7 @@ public sealed class CaseSession
                             message.Write(payload);
                             if (fin)
                             {
-                                Record(Observed.Message(message.ToArray(), messageOpcode == 2));
+                                Deliver(message.ToArray(), messageOpcode == 2, messageCompressed);
                                 message.SetLength(0);
                                 messageOpcode = -1;
                             }
@@ -326,9 +424,10 @@ public sealed class CaseSession
                             message.SetLength(0);
                             message.Write(payload);
                             messageOpcode = opcode;
+                            messageCompressed = (rsv & 4) != 0 && _compression is not null;
                             if (fin)
                             {
-                                Record(Observed.Message(message.ToArray(), opcode == 2));
+                                Deliver(message.ToArray(), opcode == 2, messageCompressed);
                                 message.SetLength(0);
                                 messageOpcode = -1;
                             }
@@ -358,6 +457,7 @@ public sealed class CaseSession
         {
             _tcpClosed = true;
             _killed.Cancel();
+            _inbox?.Writer.TryComplete();
             try
             {
                 _socket.Close();
@@ -367,6 +467,68 @@ public sealed class CaseSession
             }
 
             _ended.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// RSV bits need an extension. With permessage-deflate agreed, RSV1 marks a compressed message on its first
+    /// frame only: never on a continuation or control frame (RFC 7692 §6, §6.1); RSV2 and RSV3 stay unused.
+    /// </summary>
+    private void CheckReservedBits(int opcode, int rsv)
+    {
+        if (rsv == 0)
+        {
+            return;
+        }
+
+        if (_compression is null)
+        {
+            _clientViolation ??= "the client set RSV bits without an extension";
+        }
+        else if ((rsv & 3) != 0)
+        {
+            _clientViolation ??= "the client set RSV2 or RSV3, which permessage-deflate does not use";
+        }
+        else if (opcode == 0)
+        {
+            _clientViolation ??= "the client set RSV1 on a continuation frame (RFC 7692 §6.1)";
+        }
+        else if (opcode >= 8)
+        {
+            _clientViolation ??= "the client set RSV1 on a control frame (RFC 7692 §6.1)";
+        }
+    }
+
+    /// <summary>A whole message from the client: inflated when compressed, then recorded or handed to the script.</summary>
+    private void Deliver(byte[] payload, bool binary, bool compressed)
+    {
+        if (_compression is not null)
+        {
+            if (compressed)
+            {
+                if (!_compression.TryInflate(payload, out byte[] inflated, out string? violation))
+                {
+                    _clientViolation ??= violation;
+                    _inbox?.Writer.TryComplete();
+                    return;
+                }
+
+                payload = inflated;
+            }
+            else
+            {
+                _compression.CountUncompressed(payload.Length);
+            }
+        }
+
+        var observed = new ObservedMessage(payload, binary);
+        if (_inbox is { } inbox)
+        {
+            inbox.Writer.TryWrite(observed);
+        }
+        else
+        {
+            Record(observed);
         }
     }
 
@@ -414,51 +576,55 @@ public sealed class CaseSession
         }
     }
 
-    private static bool TryTakeFrame(List<byte> buffer, out int opcode, out bool fin, out int rsv, out byte[] payload, out bool masked)
+    /// <summary>Takes one whole frame from buffer[start..end), unmasking its payload; false when more bytes are needed.</summary>
+    private static bool TryTakeFrame(byte[] buffer, ref int start, int end, out int opcode, out bool fin, out int rsv, out byte[] payload, out bool masked)
     {
         opcode = 0;
         fin = false;
         rsv = 0;
         payload = [];
         masked = false;
-        if (buffer.Count < 2)
+        int available = end - start;
+        if (available < 2)
         {
             return false;
         }
 
-        int length7 = buffer[1] & 0x7F;
-        masked = (buffer[1] & 0x80) != 0;
+        ReadOnlySpan<byte> head = buffer.AsSpan(start, available);
+        int length7 = head[1] & 0x7F;
+        masked = (head[1] & 0x80) != 0;
         int offset = length7 == 126 ? 4 : length7 == 127 ? 10 : 2;
-        if (buffer.Count < offset + (masked ? 4 : 0))
+        if (available < offset + (masked ? 4 : 0))
         {
             return false;
         }
 
         long length = length7 switch
         {
-            126 => (buffer[2] << 8) | buffer[3],
-            127 => (long)BinaryPrimitives.ReadUInt64BigEndian(buffer.GetRange(2, 8).ToArray()),
+            126 => BinaryPrimitives.ReadUInt16BigEndian(head[2..]),
+            127 => (long)BinaryPrimitives.ReadUInt64BigEndian(head[2..]),
             _ => length7,
         };
-        int total = offset + (masked ? 4 : 0) + (int)length;
-        if (buffer.Count < total)
+        long total = offset + (masked ? 4 : 0) + length;
+        if (available < total)
         {
             return false;
         }
 
-        fin = (buffer[0] & 0x80) != 0;
-        rsv = (buffer[0] >> 4) & 7;
-        opcode = buffer[0] & 0xF;
-        payload = buffer.GetRange(offset + (masked ? 4 : 0), (int)length).ToArray();
+        fin = (head[0] & 0x80) != 0;
+        rsv = (head[0] >> 4) & 7;
+        opcode = head[0] & 0xF;
+        payload = head.Slice(offset + (masked ? 4 : 0), (int)length).ToArray();
         if (masked)
         {
+            ReadOnlySpan<byte> key = head.Slice(offset, 4);
             for (int i = 0; i < payload.Length; i++)
             {
-                payload[i] ^= buffer[offset + (i & 3)];
+                payload[i] ^= key[i & 3];
             }
         }
 
-        buffer.RemoveRange(0, total);
+        start += (int)total;
         return true;
     }
 
@@ -480,6 +646,12 @@ public sealed class CaseSession
                 reason = verdict == Verdict.Ok ? "" : $"matched the {verdict} outcome ({Describe(received)})";
                 break;
             }
+        }
+
+        if (_scriptVerdict is (Verdict scripted, string scriptReason) && (behavior == Verdict.Ok || scripted == Verdict.Failed))
+        {
+            behavior = scripted;
+            reason = scriptReason;
         }
 
         if (_clientViolation is not null)
@@ -518,7 +690,10 @@ public sealed class CaseSession
 
         Verdict overall = (Verdict)Math.Max((int)behavior, (int)close);
         string why = string.Join("; ", new[] { reason, closeReason }.Where(r => r.Length > 0));
-        return new CaseResult(_case.Id, overall, behavior, close, why, duration);
+        CompressionStats? stats = _compression is { } c
+            ? new CompressionStats(c.Sent.Bytes, c.Sent.Compressed, c.Received.Messages, c.Received.CompressedMessages, c.Received.Bytes, c.Received.Compressed)
+            : null;
+        return new CaseResult(_case.Id, overall, behavior, close, why, duration) { Compression = stats };
     }
 
     private static string Describe(Observed[] events) => events.Length == 0 ? "nothing" : string.Join(", ", events.Select(e => e.ToString()));

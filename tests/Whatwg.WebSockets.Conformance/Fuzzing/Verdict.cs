@@ -26,4 +26,17 @@ public enum Verdict
 /// <param name="CloseBehavior">How the connection ended.</param>
 /// <param name="Reason">Why, in a sentence, when not OK.</param>
 /// <param name="Duration">How long the case took.</param>
-public sealed record CaseResult(string Id, Verdict Verdict, Verdict Behavior, Verdict CloseBehavior, string Reason, TimeSpan Duration);
+public sealed record CaseResult(string Id, Verdict Verdict, Verdict Behavior, Verdict CloseBehavior, string Reason, TimeSpan Duration)
+{
+    /// <summary>For a case that agreed on permessage-deflate: what was compressed how much.</summary>
+    public CompressionStats? Compression { get; init; }
+}
+
+/// <summary>The traffic of a permessage-deflate case.</summary>
+/// <param name="SentBytes">Bytes the server sent, before compression (it compresses every message).</param>
+/// <param name="SentCompressed">The same, after compression.</param>
+/// <param name="EchoMessages">Messages the client sent.</param>
+/// <param name="EchoesCompressed">How many of them it compressed (RSV1).</param>
+/// <param name="EchoBytes">Bytes the client sent, after inflating.</param>
+/// <param name="EchoCompressed">The same as they came over the wire (compressed or not).</param>
+public sealed record CompressionStats(long SentBytes, long SentCompressed, long EchoMessages, long EchoesCompressed, long EchoBytes, long EchoCompressed);
