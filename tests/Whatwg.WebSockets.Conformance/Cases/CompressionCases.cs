@@ -25,8 +25,8 @@ namespace Whatwg.WebSockets.Conformance.Cases;
 /// (<see cref="CaseDefinition.ClientOffer"/>), and the server also states the server-side parameters itself, as
 /// RFC 7692 §7.1.1.1 and §7.1.2.1 allow, so every client gets the same agreement. Neither client here can offer
 /// server_max_window_bits=8 (both accept 9 to 15), so they offer 9 and the server answers 8, the "same or smaller
-/// value" of §7.1.2.1. The original's server also asked client_no_context_takeover only of a client whose
-/// offer "accepted" it, but its offer parser assumed that for every offer, and RFC 7692 §7.1.1.2 lets a server
+/// value" of §7.1.2.1. The original's server asks client_no_context_takeover only of a client whose offer
+/// "accepts" it, but its offer parser counts every offer as accepting it, and RFC 7692 §7.1.1.2 lets a server
 /// ask it of any client; so no client is told to offer client_no_context_takeover here.
 /// </para>
 /// <para>

@@ -215,7 +215,7 @@ internal static unsafe partial class LibZ
 
             return null;
         }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or PlatformNotSupportedException or InvalidOperationException)
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or PlatformNotSupportedException or InvalidOperationException or InvalidDataException)
         {
             return ex.Message;
         }
