@@ -73,34 +73,7 @@ internal static class ReferenceClient
     public static async Task<Measurement> EchoAsync(Uri server, int size, long count, int inFlight)
     {
         ClientWebSocket socket = await ConnectAsync(new Uri(server, "/echo"));
-        byte[] payload = new byte[size];
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        var meter = new Meter();
-        using var window = new SemaphoreSlim(inFlight);
-        Task sender = Task.Run(async () =>
-        {
-            for (long i = 0; i < count; i++)
-            {
-                await window.WaitAsync();
-                await socket.SendAsync(payload.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None);
-            }
-        });
-        long received = 0;
-        while (received < count)
-        {
-            ValueWebSocketReceiveResult result = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
-            if (result.EndOfMessage)
-            {
-                received++;
-                window.Release();
-            }
-        }
-
-        await sender;
-        Measurement measurement = meter.Stop(count, count * size);
-        ArrayPool<byte>.Shared.Return(buffer);
-        await CloseAsync(socket);
-        return measurement;
+        return await EchoCoreAsync(socket, new byte[size], WebSocketMessageType.Binary, count, inFlight);
     }
 
     /// <summary>Compressed echo: text messages, <paramref name="inFlight"/> at a time, permessage-deflate on.</summary>
@@ -112,7 +85,12 @@ internal static class ReferenceClient
             throw new InvalidOperationException("compression was not negotiated");
         }
 
-        byte[] payload = Encoding.UTF8.GetBytes(message);
+        return await EchoCoreAsync(socket, Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, count, inFlight);
+    }
+
+    /// <summary>One awaited SendAsync per message, at most <paramref name="inFlight"/> unanswered; a receive loop into a pooled buffer.</summary>
+    private static async Task<Measurement> EchoCoreAsync(ClientWebSocket socket, byte[] payload, WebSocketMessageType type, long count, int inFlight)
+    {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         var meter = new Meter();
         using var window = new SemaphoreSlim(inFlight);
@@ -121,7 +99,7 @@ internal static class ReferenceClient
             for (long i = 0; i < count; i++)
             {
                 await window.WaitAsync();
-                await socket.SendAsync(payload.AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None);
+                await socket.SendAsync(payload.AsMemory(), type, true, CancellationToken.None);
             }
         });
         long received = 0;

@@ -1,4 +1,3 @@
-using System.Text;
 using Whatwg.WebSockets.Tests.Support;
 
 namespace Whatwg.WebSockets.Tests.Interop;
@@ -39,7 +38,7 @@ public sealed class KestrelDeflateTests(KestrelFixture kestrel)
         for (int i = 0; i < sizes.Length; i++)
         {
             bool random = i % 4 == 3;
-            object message = i % 2 == 0 ? Text(sizes[i], random, i) : Bytes(sizes[i], random, i);
+            object message = i % 2 == 0 ? Payloads.Text(sizes[i], random, i) : Payloads.Bytes(sizes[i], random, i);
             if (message is string text)
             {
                 socket.Send(text);
@@ -76,9 +75,9 @@ public sealed class KestrelDeflateTests(KestrelFixture kestrel)
         await using var socket = Connect("on", "threshold-0");
         var log = new EventLog(socket);
         await log.OpenedAsync();
-        byte[] compressible = Bytes(size, random: false, size);
-        byte[] random = Bytes(size, random: true, size);
-        string text = Text(size, random: false, size);
+        byte[] compressible = Payloads.Bytes(size, random: false, size);
+        byte[] random = Payloads.Bytes(size, random: true, size);
+        string text = Payloads.Text(size, random: false, size);
         socket.Send(compressible);
         socket.Send(random);
         socket.Send(text);
@@ -116,47 +115,5 @@ public sealed class KestrelDeflateTests(KestrelFixture kestrel)
         socket.BinaryType = BinaryType.ArrayBuffer;
         gate.Release();
         return socket;
-    }
-
-    private static byte[] Bytes(int size, bool random, int seed)
-    {
-        byte[] data = new byte[size];
-        var rng = new Random(seed);
-        if (random)
-        {
-            rng.NextBytes(data);
-        }
-        else
-        {
-            for (int i = 0; i < size; i++)
-            {
-                data[i] = (byte)("abcabcabd"[i % 9] + (i / 4096 % 3));
-            }
-        }
-
-        return data;
-    }
-
-    private static string Text(int size, bool random, int seed)
-    {
-        var rng = new Random(seed);
-        var text = new StringBuilder(size);
-        string[] words = ["{\"id\":", "\"naïve\",", "\"€\",", "\"𝄞\",", "\"value\":true}", " "];
-        int bytes = 0;
-        while (bytes < size)
-        {
-            string piece = random ? ((char)rng.Next(0x20, 0x7F)).ToString() : words[rng.Next(words.Length)];
-            int length = Encoding.UTF8.GetByteCount(piece);
-            if (bytes + length > size)
-            {
-                piece = "x";
-                length = 1;
-            }
-
-            text.Append(piece);
-            bytes += length;
-        }
-
-        return text.ToString();
     }
 }

@@ -56,13 +56,13 @@ public sealed class NodeWsDeflateTests(NodeWsServerFixture node)
             bool random = i % 3 == 2;
             if (i % 2 == 0)
             {
-                string text = Text(sizes[i], random, seed: i);
+                string text = Payloads.Text(sizes[i], random, seed: i);
                 socket.Send(text);
                 sent.Add(text);
             }
             else
             {
-                byte[] bytes = Bytes(sizes[i], random, seed: i);
+                byte[] bytes = Payloads.Bytes(sizes[i], random, seed: i);
                 socket.Send(bytes);
                 sent.Add(bytes);
             }
@@ -93,9 +93,9 @@ public sealed class NodeWsDeflateTests(NodeWsServerFixture node)
         await using var socket = Connect("""{"threshold":0}""", "default");
         var log = new EventLog(socket);
         await log.OpenedAsync();
-        byte[] compressible = Bytes(size, random: false, seed: size);
-        byte[] random = Bytes(size, random: true, seed: size);
-        string text = Text(size, random: false, seed: size);
+        byte[] compressible = Payloads.Bytes(size, random: false, seed: size);
+        byte[] random = Payloads.Bytes(size, random: true, seed: size);
+        string text = Payloads.Text(size, random: false, seed: size);
         socket.Send(compressible);
         socket.Send(random);
         socket.Send(text);
@@ -124,7 +124,7 @@ public sealed class NodeWsDeflateTests(NodeWsServerFixture node)
         var log = new EventLog(socket);
         await log.OpenedAsync();
         Assert.Equal(string.Empty, socket.Extensions);
-        string text = Text(100_000, random: false, seed: 1);
+        string text = Payloads.Text(100_000, random: false, seed: 1);
         socket.Send(text);
         await log.MessagesAsync(1);
         Assert.Equal(text, log.Messages[0].Text);
@@ -184,48 +184,5 @@ public sealed class NodeWsDeflateTests(NodeWsServerFixture node)
         socket.BinaryType = BinaryType.ArrayBuffer;
         gate.Release();
         return socket;
-    }
-
-    private static byte[] Bytes(int size, bool random, int seed)
-    {
-        byte[] data = new byte[size];
-        if (random)
-        {
-            new Random(seed).NextBytes(data);
-        }
-        else
-        {
-            // Compressible: a repeating record with a counter, like logs or JSON.
-            byte[] record = Encoding.ASCII.GetBytes($"{{\"seed\":{seed},\"event\":\"tick\",\"value\":");
-            for (int i = 0; i < size; i++)
-            {
-                data[i] = i % 64 < record.Length ? record[i % 64] : (byte)('0' + (i / 64 % 10));
-            }
-        }
-
-        return data;
-    }
-
-    private static string Text(int size, bool random, int seed)
-    {
-        var text = new StringBuilder(size);
-        var rng = new Random(seed);
-        string[] words = ["alpha ", "béta ", "γάμμα ", "€uro ", "𝄞 clef ", "delta "];
-        int bytes = 0;
-        while (bytes < size)
-        {
-            string piece = random ? ((char)rng.Next(0x21, 0x7E)).ToString() : words[(bytes / 7) % words.Length];
-            int length = Encoding.UTF8.GetByteCount(piece);
-            if (bytes + length > size)
-            {
-                piece = "a";
-                length = 1;
-            }
-
-            text.Append(piece);
-            bytes += length;
-        }
-
-        return text.ToString();
     }
 }
