@@ -75,16 +75,7 @@ public sealed class KestrelDeflateTests(KestrelFixture kestrel)
         await using var socket = Connect("on", "threshold-0");
         var log = new EventLog(socket);
         await log.OpenedAsync();
-        byte[] compressible = Payloads.Bytes(size, random: false, size);
-        byte[] random = Payloads.Bytes(size, random: true, size);
-        string text = Payloads.Text(size, random: false, size);
-        socket.Send(compressible);
-        socket.Send(random);
-        socket.Send(text);
-        await log.MessagesAsync(3);
-        Assert.True(compressible.AsSpan().SequenceEqual(log.Messages[0].Bytes));
-        Assert.True(random.AsSpan().SequenceEqual(log.Messages[1].Bytes));
-        Assert.Equal(text, log.Messages[2].Text);
+        await DeflateEcho.AssertThreeKindsEchoAsync(socket, log, size);
     }
 
     [Fact]
@@ -101,15 +92,7 @@ public sealed class KestrelDeflateTests(KestrelFixture kestrel)
     {
         WebSocketOptions options = TestOptions.Quiet(o =>
         {
-            o.Compression = ours switch
-            {
-                "default" => new DeflateOptions(),
-                "client-no-context" => new DeflateOptions { ClientContextTakeover = false, Threshold = 0 },
-                "server-no-context" => new DeflateOptions { ServerContextTakeover = false, Threshold = 0 },
-                "windows-10" => new DeflateOptions { ClientMaxWindowBits = 10, ServerMaxWindowBits = 10, Threshold = 0 },
-                "threshold-0" => new DeflateOptions { Threshold = 0 },
-                _ => throw new ArgumentException(ours, nameof(ours)),
-            };
+            o.Compression = DeflateEcho.Options(ours);
         });
         WebSocket socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo?deflate=" + server), null, options), out EventGate gate);
         socket.BinaryType = BinaryType.ArrayBuffer;

@@ -93,16 +93,7 @@ public sealed class NodeWsDeflateTests(NodeWsServerFixture node)
         await using var socket = Connect("""{"threshold":0}""", "default");
         var log = new EventLog(socket);
         await log.OpenedAsync();
-        byte[] compressible = Payloads.Bytes(size, random: false, seed: size);
-        byte[] random = Payloads.Bytes(size, random: true, seed: size);
-        string text = Payloads.Text(size, random: false, seed: size);
-        socket.Send(compressible);
-        socket.Send(random);
-        socket.Send(text);
-        await log.MessagesAsync(3);
-        Assert.True(compressible.AsSpan().SequenceEqual(log.Messages[0].Bytes));
-        Assert.True(random.AsSpan().SequenceEqual(log.Messages[1].Bytes));
-        Assert.Equal(text, log.Messages[2].Text);
+        await DeflateEcho.AssertThreeKindsEchoAsync(socket, log, size);
     }
 
     [Fact]
@@ -168,16 +159,7 @@ public sealed class NodeWsDeflateTests(NodeWsServerFixture node)
         Uri url = node.Url(path + separator + "pmd=" + Uri.EscapeDataString(serverOptions));
         WebSocketOptions options = TestOptions.Quiet(o =>
         {
-            o.Compression = ours switch
-            {
-                "default" => new DeflateOptions(),
-                "client-no-context" => new DeflateOptions { ClientContextTakeover = false, Threshold = 0 },
-                "server-no-context" => new DeflateOptions { ServerContextTakeover = false, Threshold = 0 },
-                "windows-9" => new DeflateOptions { ClientMaxWindowBits = 9, ServerMaxWindowBits = 9, Threshold = 0 },
-                "windows-12" => new DeflateOptions { ClientMaxWindowBits = 12, ServerMaxWindowBits = 12, Threshold = 0 },
-                "threshold-4096" => new DeflateOptions { Threshold = 4096 },
-                _ => throw new ArgumentException(ours, nameof(ours)),
-            };
+            o.Compression = DeflateEcho.Options(ours);
             o.MaxMessageSize = 64L << 20;
         });
         WebSocket socket = EventGate.Hold(() => new WebSocket(url.ToString(), null, options), out EventGate gate);

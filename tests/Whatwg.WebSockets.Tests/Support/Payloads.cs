@@ -51,3 +51,36 @@ internal static class Payloads
         return text.ToString();
     }
 }
+
+/// <summary>What the deflate interop tests share: our side's named compression settings, and the three-kind echo check.</summary>
+internal static class DeflateEcho
+{
+    /// <summary>Our client's <see cref="DeflateOptions"/> by name (the names the theory data use).</summary>
+    public static DeflateOptions Options(string name) => name switch
+    {
+        "default" => new DeflateOptions(),
+        "client-no-context" => new DeflateOptions { ClientContextTakeover = false, Threshold = 0 },
+        "server-no-context" => new DeflateOptions { ServerContextTakeover = false, Threshold = 0 },
+        "windows-9" => new DeflateOptions { ClientMaxWindowBits = 9, ServerMaxWindowBits = 9, Threshold = 0 },
+        "windows-10" => new DeflateOptions { ClientMaxWindowBits = 10, ServerMaxWindowBits = 10, Threshold = 0 },
+        "windows-12" => new DeflateOptions { ClientMaxWindowBits = 12, ServerMaxWindowBits = 12, Threshold = 0 },
+        "threshold-0" => new DeflateOptions { Threshold = 0 },
+        "threshold-4096" => new DeflateOptions { Threshold = 4096 },
+        _ => throw new ArgumentException($"no deflate settings named '{name}'", nameof(name)),
+    };
+
+    /// <summary>Sends a compressible and a random binary message and a text message of <paramref name="size"/> bytes; asserts the echoes are exact.</summary>
+    public static async Task AssertThreeKindsEchoAsync(WebSocket socket, EventLog log, int size)
+    {
+        byte[] compressible = Payloads.Bytes(size, random: false, seed: size);
+        byte[] random = Payloads.Bytes(size, random: true, seed: size);
+        string text = Payloads.Text(size, random: false, seed: size);
+        socket.Send(compressible);
+        socket.Send(random);
+        socket.Send(text);
+        await log.MessagesAsync(3);
+        Assert.True(compressible.AsSpan().SequenceEqual(log.Messages[0].Bytes), $"compressible {size} bytes differ");
+        Assert.True(random.AsSpan().SequenceEqual(log.Messages[1].Bytes), $"random {size} bytes differ");
+        Assert.Equal(text, log.Messages[2].Text);
+    }
+}
