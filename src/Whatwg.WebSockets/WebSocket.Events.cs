@@ -30,6 +30,7 @@ public sealed partial class WebSocket : IConnectionEvents
     private readonly ListenerList<MessageEvent> _message;
     private readonly ListenerList<ErrorEvent> _error;
     private readonly ListenerList<CloseEvent> _close;
+    private readonly ListenerList<ControlFrameEvent> _controlFrame;
     private readonly FlushTracker _flush = new();
     private long _queuedTotal;
     private long _undelivered;
@@ -173,6 +174,9 @@ public sealed partial class WebSocket : IConnectionEvents
                 break;
             case QueuedKind.Closed:
                 RunClosed((ConnectionClosure)task.Data!);
+                break;
+            case QueuedKind.ControlFrame:
+                RunControlFrame((ControlFrameEvent)task.Data!);
                 break;
         }
     }

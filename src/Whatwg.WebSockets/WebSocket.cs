@@ -127,6 +127,7 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
         _message = new ListenerList<MessageEvent>(release);
         _error = new ListenerList<ErrorEvent>(release);
         _close = new ListenerList<CloseEvent>(release);
+        _controlFrame = new ListenerList<ControlFrameEvent>(release);
         Url = _url.Href;
 
         // "Run this step in parallel: establish a WebSocket connection" — never on the caller's thread.

@@ -14,6 +14,12 @@ internal interface IConnectionEvents
     /// <summary>This many application bytes were handed to the network.</summary>
     void OnBytesSent(long payloadBytes);
 
+    /// <summary>True when someone listens for ping and pong frames (reporting them costs a copy of their data).</summary>
+    bool WantsControlFrames { get; }
+
+    /// <summary>A Ping or Pong frame arrived, or was queued to be sent. Called only when <see cref="WantsControlFrames"/>.</summary>
+    void OnControlFrame(ControlFrameKind kind, FrameDirection direction, byte[] data);
+
     /// <summary>The connection is closed. Called exactly once.</summary>
     void OnClosed(ConnectionClosure closure);
 

@@ -61,6 +61,9 @@ internal sealed class WebSocketConnection
     private bool _writing;              // under _lock
     private long _lastWriteEnded;       // Stopwatch ticks, under _lock
 
+    // Pings sent by PingAsync that no Pong has answered yet, oldest first; under _lock.
+    private readonly List<PendingPing> _pings = [];
+
     public WebSocketConnection(Stream stream, ProtocolEngine engine, IConnectionEvents events, WebSocketOptions options)
     {
         _stream = stream;
@@ -148,7 +151,101 @@ internal sealed class WebSocketConnection
             }
         }
 
+        if (_events.WantsControlFrames)
+        {
+            _events.OnControlFrame(ControlFrameKind.Ping, FrameDirection.Sent, payload.ToArray());
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// Queues a Ping and completes with the round-trip time when a Pong with the same data arrives. A Pong
+    /// answers its Ping and every earlier one still waiting (RFC 6455 §5.5.3 lets a peer answer only the most
+    /// recent). Fails with <see cref="InvalidStateErrorException"/> when the connection ends first.
+    /// </summary>
+    public Task<TimeSpan> PingAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var ping = new PendingPing(data.ToArray());
+        lock (_lock)
+        {
+            if (Volatile.Read(ref _terminated) != 0 || !_engine.TrySendPing(ping.Data))
+            {
+                return Task.FromException<TimeSpan>(new InvalidStateErrorException("PingAsync() needs an open connection; the closing handshake has begun."));
+            }
+
+            _pings.Add(ping);
+            _writeSignal.Set();
+        }
+
+        if (_events.WantsControlFrames)
+        {
+            _events.OnControlFrame(ControlFrameKind.Ping, FrameDirection.Sent, ping.Data);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            ping.Registration = cancellationToken.UnsafeRegister(
+                static (state, token) =>
+                {
+                    var (connection, pending) = ((WebSocketConnection, PendingPing))state!;
+                    lock (connection._lock)
+                    {
+                        connection._pings.Remove(pending);
+                    }
+
+                    pending.Completion.TrySetCanceled(token);
+                },
+                (this, ping));
+        }
+
+        // Terminated between the check and the registration: nothing will answer.
+        if (Volatile.Read(ref _terminated) != 0)
+        {
+            FailPendingPings();
+        }
+
+        return ping.Completion.Task;
+    }
+
+    private void OnPong(byte[] data)
+    {
+        List<PendingPing>? answered = null;
+        lock (_lock)
+        {
+            int index = _pings.FindIndex(p => p.Data.AsSpan().SequenceEqual(data));
+            if (index >= 0)
+            {
+                answered = _pings.GetRange(0, index + 1);
+                _pings.RemoveRange(0, index + 1);
+            }
+        }
+
+        if (answered is not null)
+        {
+            long now = Stopwatch.GetTimestamp();
+            foreach (PendingPing ping in answered)
+            {
+                ping.Registration.Dispose();
+                ping.Completion.TrySetResult(Stopwatch.GetElapsedTime(ping.SentAt, now));
+            }
+        }
+    }
+
+    private void FailPendingPings()
+    {
+        PendingPing[] pending;
+        lock (_lock)
+        {
+            pending = [.. _pings];
+            _pings.Clear();
+        }
+
+        foreach (PendingPing ping in pending)
+        {
+            ping.Registration.Dispose();
+            ping.Completion.TrySetException(new InvalidStateErrorException("The connection closed before the server answered the ping."));
+        }
     }
 
     /// <summary>RFC 6455 §7.1.2: sends our Close frame and arms the close timeout.</summary>
@@ -328,19 +425,40 @@ internal sealed class WebSocketConnection
                 undelivered = _events.OnMessage(frame);
                 break;
             case ReceivedKind.Ping:
+                bool answered;
                 lock (_lock)
                 {
-                    bool wasEmpty = _engine.Output.IsEmpty;
+                    long before = _engine.Output.Length;
                     _engine.OnPingReceived(frame.Bytes);
-                    if (wasEmpty && !_engine.Output.IsEmpty)
+                    answered = _engine.Output.Length != before;
+                    if (answered && before == 0)
                     {
                         _writeSignal.Set();
+                    }
+                }
+
+                if (_events.WantsControlFrames)
+                {
+                    _events.OnControlFrame(ControlFrameKind.Ping, FrameDirection.Received, frame.Bytes);
+                    if (answered)
+                    {
+                        _events.OnControlFrame(ControlFrameKind.Pong, FrameDirection.Sent, frame.Bytes);
                     }
                 }
 
                 break;
             case ReceivedKind.Pong:
                 Volatile.Write(ref _pingSentAt, 0);
+                if (_events.WantsControlFrames)
+                {
+                    _events.OnControlFrame(ControlFrameKind.Pong, FrameDirection.Received, frame.Bytes);
+                }
+
+                if (_pings.Count != 0)
+                {
+                    OnPong(frame.Bytes);
+                }
+
                 break;
             case ReceivedKind.Close:
                 bool startedByPeer;
@@ -706,7 +824,18 @@ internal sealed class WebSocketConnection
         _engine.DisposeCodecs();
 
         Debug.Assert(closure.WasClean || closure.Failure is not null || !closure.Failed, "a failure has a cause");
+        FailPendingPings();
         _events.OnClosed(closure);
     }
 
+    private sealed class PendingPing(byte[] data)
+    {
+        public byte[] Data { get; } = data;
+
+        public long SentAt { get; } = Stopwatch.GetTimestamp();
+
+        public TaskCompletionSource<TimeSpan> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationTokenRegistration Registration { get; set; }
+    }
 }

@@ -9,6 +9,7 @@ internal enum QueuedKind : byte
     Message,
     Closing,
     Closed,
+    ControlFrame,
 }
 
 /// <summary>A queued task: small, so the queue holds them by value and a message costs no extra allocation.</summary>

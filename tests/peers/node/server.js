@@ -43,7 +43,7 @@ function parseArgs(argv) {
 }
 
 const options = parseArgs(process.argv.slice(2));
-const PATHS = new Set(['/echo', '/close', '/headers', '/flood']);
+const PATHS = new Set(['/echo', '/close', '/headers', '/flood', '/pingpong']);
 
 function createServer(perMessageDeflate) {
   return new WebSocketServer({
@@ -137,6 +137,13 @@ function handle(ws, request, url) {
       flood(ws, url.searchParams).catch((err) => {
         process.stderr.write(`flood failed: ${err.message}\n`);
       });
+      break;
+    case '/pingpong':
+      // Reports each control frame it sees as a text message, and pings the client once with ?ping=DATA.
+      ws.on('ping', (data) => ws.send(`ping ${data.toString('hex')}`));
+      ws.on('pong', (data) => ws.send(`pong ${data.toString('hex')}`));
+      echo(ws);
+      if (url.searchParams.has('ping')) ws.ping(Buffer.from(url.searchParams.get('ping'), 'utf8'));
       break;
   }
 }
