@@ -67,6 +67,10 @@ internal sealed class ClientSession : IDisposable
             socket.OnMessage = OnMessage;
             socket.OnClose = OnClose;
             socket.UnhandledListenerException += (_, e) => _error.WriteLine($"wsc: {e.Exception.Message}");
+            if (_settings.ShowPing)
+            {
+                socket.ControlFrame += (_, e) => OnControlFrame(e);
+            }
 
             // Ctrl+C / SIGTERM: start the closing handshake (or abandon the attempt) and let the close event decide.
             using CancellationTokenRegistration interrupt = cancellationToken.Register(() => socket.Close(1000));
@@ -292,7 +296,7 @@ internal sealed class ClientSession : IDisposable
                         SendBytes(socket, terminal, File.ReadAllBytes(rest));
                         break;
                     case "/ping":
-                        terminal.Print(InteractiveTerminal.Kind.Error, "/ping: the WebSocket API has no way to send a ping; the library sends keep-alive pings itself (--ping-interval, --show-ping)");
+                        _ = PingCommandAsync(socket, terminal, rest);
                         break;
                     default:
                         terminal.Print(InteractiveTerminal.Kind.Error, $"unknown command {words[0]}; /help lists the commands");
@@ -304,6 +308,48 @@ internal sealed class ClientSession : IDisposable
             {
                 terminal.Print(InteractiveTerminal.Kind.Error, ex.Message);
             }
+        }
+    }
+
+    /// <summary>/ping [data]: sends a Ping and reports its Pong with the round-trip time, or why none came.</summary>
+    private static async Task PingCommandAsync(WebSocket socket, InteractiveTerminal terminal, string data)
+    {
+        byte[] payload = System.Text.Encoding.UTF8.GetBytes(data);
+        if (payload.Length > 125)
+        {
+            terminal.Print(InteractiveTerminal.Kind.Error, $"/ping: a ping carries at most 125 bytes of data (RFC 6455 §5.5); this is {payload.Length}");
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            Task<TimeSpan> pong = socket.PingAsync(payload, timeout.Token);
+            terminal.Print(InteractiveTerminal.Kind.Outgoing, $"[ping{MessageFormatter.DescribeControlData(payload)}]");
+            TimeSpan roundTrip = await pong.ConfigureAwait(false);
+            terminal.Print(InteractiveTerminal.Kind.Status, $"pong{MessageFormatter.DescribeControlData(payload)} after {roundTrip.TotalMilliseconds:0.###} ms");
+        }
+        catch (OperationCanceledException)
+        {
+            terminal.Print(InteractiveTerminal.Kind.Error, "/ping: no pong within 30 s");
+        }
+        catch (InvalidStateErrorException ex)
+        {
+            terminal.Print(InteractiveTerminal.Kind.Error, $"/ping: {ex.Message}");
+        }
+    }
+
+    /// <summary>--show-ping: one line per Ping or Pong frame, either way.</summary>
+    private void OnControlFrame(ControlFrameEvent frame)
+    {
+        string line = $"{frame.Type}{MessageFormatter.DescribeControlData(frame.Data.Span)}";
+        if (_terminal is not null)
+        {
+            _terminal.Print(frame.Direction == FrameDirection.Sent ? InteractiveTerminal.Kind.Outgoing : InteractiveTerminal.Kind.Incoming, $"[{line}]");
+        }
+        else
+        {
+            _error.WriteLine($"wsc: {(frame.Direction == FrameDirection.Sent ? ">" : "<")} {line}");
         }
     }
 

@@ -83,6 +83,35 @@ internal static class MessageFormatter
         return marker + " " + body;
     }
 
+    /// <summary>
+    /// A control frame's data for a status line: empty, <c> 'text'</c> when it is printable UTF-8, else
+    /// <c> [N bytes] hex</c>.
+    /// </summary>
+    public static string DescribeControlData(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        try
+        {
+            string text = s_strictUtf8.GetString(data);
+            if (!text.Any(char.IsControl))
+            {
+                return $" '{text}'";
+            }
+        }
+        catch (DecoderFallbackException)
+        {
+            // Not text: shown as hex below.
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $" [{data.Length} {(data.Length == 1 ? "byte" : "bytes")}] {Convert.ToHexStringLower(data)}");
+    }
+
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>A close code with its meaning, e.g. <c>1000 (normal)</c> or <c>4001 (private use)</c>.</summary>
     public static string DescribeCloseCode(int code)
     {

@@ -39,8 +39,8 @@ internal static class Program
             /close [code [reason]]   start the closing handshake (code 1000 or 3000-4999)
             /binary HEX              send a binary message, e.g. /binary 48 69 or /binary 4869
             /file PATH               send a file's contents as one binary message
-            /ping [data]             not available: the WebSocket API cannot send pings; the library
-                                     sends keep-alive pings itself (see --ping-interval, --show-ping)
+            /ping [data]             send a ping (data as UTF-8, at most 125 bytes); its pong is shown
+                                     with the round-trip time
             /help                    list the commands
             /quit                    close with 1000 and exit (also Ctrl+D on an empty line)
           A line starting with '//' sends the text from its second '/' on.
@@ -171,10 +171,9 @@ internal static class Program
         });
         var showPing = new Option<bool>("--show-ping")
         {
-            Description = "When connected, print the keep-alive schedule on stderr: after how long a quiet connection gets a "
-                + "ping and how long the pong may take. The library sends those pings and answers the server's pings "
-                + "itself and does not report single frames, so they are not printed one by one; a missing pong ends "
-                + "the connection with exit code 4 and says so.",
+            Description = "Show every ping and pong frame, both ways: the server's pings and wsc's automatic answers, the "
+                + "keep-alive pings and their pongs, /ping. Pipe mode prints them on stderr ('wsc: < ping ...', "
+                + "'wsc: > pong ...'); the keep-alive schedule is printed once when connected.",
         };
         var verbose = new Option<bool>("--verbose", "-v")
         {

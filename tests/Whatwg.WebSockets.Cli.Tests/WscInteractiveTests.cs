@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Whatwg.WebSockets.Tests.Peers;
 
 namespace Whatwg.WebSockets.Cli.Tests;
 
@@ -60,6 +61,28 @@ public class WscInteractiveTests
         Assert.Contains("\e[32m", terminal.Screen, StringComparison.Ordinal); // incoming in green
         Assert.Matches(@"\d\d:\d\d:\d\d\.\d\d\d < \{", terminal.Screen);
         Assert.Contains("closed 1000", terminal.Screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ping_command_shows_the_pong_with_its_round_trip_and_show_ping_marks_frames()
+    {
+        await using NodeWsServer node = await NodeWsServer.StartAsync();
+        await using var terminal = PseudoTerminal.Start(node.Url("/pingpong").ToString(), "--no-color", "--show-ping");
+
+        await terminal.WaitForAsync("/help lists the commands");
+        await terminal.TypeAsync("/ping abc\r");
+        await terminal.WaitForAsync("pong 'abc' after");
+        await terminal.WaitForAsync("< ping 616263"); // the server's report of the ping it saw
+        await terminal.WaitForAsync("> [ping 'abc']");
+        await terminal.WaitForAsync("< [pong 'abc']");
+
+        await terminal.TypeAsync("/ping " + new string('x', 126) + "\r");
+        await terminal.WaitForAsync("at most 125 bytes");
+        await terminal.TypeAsync("/quit\r");
+        int exitCode = await terminal.WaitForExitAsync();
+
+        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.Matches(@"pong 'abc' after \d+(\.\d+)? ms", terminal.Screen);
     }
 
     [Fact]
