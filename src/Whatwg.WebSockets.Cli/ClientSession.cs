@@ -75,15 +75,21 @@ internal sealed class ClientSession : IDisposable
             // Ctrl+C / SIGTERM: start the closing handshake (or abandon the attempt) and let the close event decide.
             using CancellationTokenRegistration interrupt = cancellationToken.Register(() => socket.Close(1000));
 
-            if (_settings.Verbose)
+            if (_settings.Verbose && _settings.Options.Proxy is System.Net.WebProxy { Address: Uri proxy })
             {
-                foreach (string line in Handshake.DescribeRequest(socket.Url, _settings))
+                await _error.WriteLineAsync($"wsc: connecting through the proxy {proxy.GetLeftPart(UriPartial.Authority)}").ConfigureAwait(false);
+            }
+
+            bool opened = await OpenedAsync(socket).ConfigureAwait(false);
+            if (_settings.Verbose && socket.Handshake is HandshakeDetails handshake)
+            {
+                foreach (string line in Handshake.DescribeExchange(handshake))
                 {
-                    await _error.WriteLineAsync("wsc: > " + line).ConfigureAwait(false);
+                    await _error.WriteLineAsync("wsc: " + line).ConfigureAwait(false);
                 }
             }
 
-            if (await OpenedAsync(socket).ConfigureAwait(false))
+            if (opened)
             {
                 await _error.WriteLineAsync(DescribeOpen(socket)).ConfigureAwait(false);
                 if (_settings.Verbose)

@@ -6,42 +6,34 @@ namespace Whatwg.WebSockets.Cli;
 internal static class Handshake
 {
     /// <summary>
-    /// The opening handshake request as wsc makes it (RFC 6455 §4.1): request line, Host, the WebSocket headers,
-    /// Origin and the extra headers. The key is a fresh random nonce on the wire and is not known here.
+    /// The opening handshake as it happened (-v): the request line and headers sent, marked '>', then the status
+    /// line and headers received, marked '&lt;'. Credentials in Authorization and Proxy-Authorization are hidden.
     /// </summary>
-    public static IEnumerable<string> DescribeRequest(string url, ClientSettings settings)
+    public static IEnumerable<string> DescribeExchange(HandshakeDetails handshake)
     {
-        var uri = new Uri(url);
-        yield return $"GET {uri.PathAndQuery} HTTP/1.1";
-        yield return "Host: " + (uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}");
-        yield return "Upgrade: websocket";
-        yield return "Connection: Upgrade";
-        yield return "Sec-WebSocket-Key: (16 random bytes, base64)";
-        yield return "Sec-WebSocket-Version: 13";
-        if (settings.Subprotocols.Count > 0)
+        yield return "> " + handshake.RequestLine;
+        foreach (KeyValuePair<string, string> header in handshake.RequestHeaders)
         {
-            yield return "Sec-WebSocket-Protocol: " + string.Join(", ", settings.Subprotocols);
+            yield return $"> {header.Key}: {Redact(header.Key, header.Value)}";
         }
 
-        if (settings.Options.Compression is not null)
+        yield return string.Create(CultureInfo.InvariantCulture, $"< HTTP/1.1 {handshake.StatusCode} {handshake.ReasonPhrase}");
+        foreach (KeyValuePair<string, string> header in handshake.ResponseHeaders)
         {
-            yield return "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits";
+            yield return $"< {header.Key}: {header.Value}";
+        }
+    }
+
+    /// <summary>Keeps the scheme of a credential header and hides the rest: "Basic (hidden)".</summary>
+    private static string Redact(string name, string value)
+    {
+        if (!name.Equals("Authorization", StringComparison.OrdinalIgnoreCase) && !name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase))
+        {
+            return value;
         }
 
-        if (settings.Options.Origin is not null)
-        {
-            yield return "Origin: " + settings.Options.Origin;
-        }
-
-        foreach (KeyValuePair<string, string> header in settings.Options.RequestHeaders)
-        {
-            yield return $"{header.Key}: {header.Value}";
-        }
-
-        if (settings.Options.Proxy is System.Net.WebProxy { Address: Uri proxy })
-        {
-            yield return $"(through the proxy {proxy.GetLeftPart(UriPartial.Authority)})";
-        }
+        int space = value.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 ? value[..space] + " (hidden)" : "(hidden)";
     }
 
     /// <summary>The keep-alive schedule, for --show-ping.</summary>

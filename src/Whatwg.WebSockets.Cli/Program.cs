@@ -177,7 +177,9 @@ internal static class Program
         };
         var verbose = new Option<bool>("--verbose", "-v")
         {
-            Description = "Print the handshake request wsc sends (the key is random) and the negotiated subprotocol and extensions, on stderr.",
+            Description = "Print the opening handshake on stderr: the request line and headers sent ('>'), the status line and "
+                + "headers received ('<', also when the server refuses), and the negotiated subprotocol and extensions. "
+                + "Credentials in Authorization headers are hidden.",
         };
         var binary = new Option<bool>("--binary")
         {
@@ -265,6 +267,7 @@ internal static class Program
             }
 
             options.Origin = result.GetValue(origin);
+            options.CollectHandshakeDetails = result.GetValue(verbose);
             if (result.GetValue(noCompression))
             {
                 options.Compression = null;

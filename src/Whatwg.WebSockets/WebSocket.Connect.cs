@@ -32,6 +32,7 @@ public sealed partial class WebSocket
                 throw AbortedWhileConnecting(ex);
             }
 
+            Volatile.Write(ref _handshake, transport.Handshake);
             var engine = new ProtocolEngine(_options.MaxMessageSize);
             if (transport.Deflate is not null)
             {
@@ -64,6 +65,10 @@ public sealed partial class WebSocket
 
             WebSocketFailureException failure = ex as WebSocketFailureException
                 ?? new WebSocketFailureException(WebSocketFailure.ConnectFailed, $"could not connect: {ex.Message}", ex);
+            if (failure.Handshake is not null)
+            {
+                Volatile.Write(ref _handshake, failure.Handshake);
+            }
             ((IConnectionEvents)this).OnClosed(new ConnectionClosure(false, CloseCodes.AbnormalClosure, string.Empty, failure, Failed: true));
             ReleaseEventsLater();
         }

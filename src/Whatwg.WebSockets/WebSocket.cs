@@ -55,6 +55,7 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
     private volatile int _readyState;
     private volatile WebSocketConnection? _connection;
     private string _protocol = string.Empty;
+    private HandshakeDetails? _handshake;
     private string _extensions = string.Empty;
     private int _binaryType;
     private long _bufferedAmount;
@@ -151,6 +152,13 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
             return state;
         }
     }
+
+    /// <summary>
+    /// The opening handshake's request and response (beyond the WHATWG API), when
+    /// <see cref="WebSocketOptions.CollectHandshakeDetails"/> is set: there by the open event, or by the close
+    /// event when the server answered but refused. Null otherwise.
+    /// </summary>
+    public HandshakeDetails? Handshake => Volatile.Read(ref _handshake);
 
     /// <summary>The subprotocol the server chose; <c>""</c> until open or when it chose none (the spec's <c>protocol</c>).</summary>
     public string Protocol => Volatile.Read(ref _protocol);

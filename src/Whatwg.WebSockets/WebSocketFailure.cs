@@ -85,6 +85,9 @@ public sealed class WebSocketFailureException : Exception
     /// <summary>For a rejected handshake, the HTTP status the server answered (e.g. 403), else null.</summary>
     public int? HandshakeStatusCode { get; init; }
 
+    /// <summary>The handshake that failed, when <see cref="WebSocketOptions.CollectHandshakeDetails"/> was set and a response came.</summary>
+    internal HandshakeDetails? Handshake { get; init; }
+
     /// <summary>The status code we sent in our Close frame when failing (1002, 1007, 1009), else null.</summary>
     public int? CloseCodeSent { get; init; }
 }

@@ -106,4 +106,10 @@ public sealed class WebSocketOptions
     /// </summary>
     public DeflateOptions? Compression { get; set; } = new();
 
+    /// <summary>
+    /// Keep the opening handshake's request and response headers in <see cref="WebSocket.Handshake"/>, for
+    /// diagnostics; also when the server refuses the upgrade. Default false: an established connection holds none.
+    /// </summary>
+    public bool CollectHandshakeDetails { get; set; }
+
 }

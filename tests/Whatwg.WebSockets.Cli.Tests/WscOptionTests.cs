@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 
 namespace Whatwg.WebSockets.Cli.Tests;
@@ -98,22 +99,47 @@ public class WscOptionTests
     }
 
     [Fact]
-    public async Task Verbose_prints_the_request_headers_and_the_negotiated_protocol_and_extensions()
+    public async Task Verbose_prints_the_request_and_response_headers_and_the_negotiated_protocol_and_extensions()
     {
         await using KestrelServer server = await StartReportingServerAsync("X-Test");
 
-        WscResult result = await WscProcess.RunAsync([server.Url, "-v", "-s", "chat", "-H", "X-Test: 1"], closeStdin: false);
+        WscResult result = await WscProcess.RunAsync([server.Url, "-v", "-s", "chat", "-H", "X-Test: 1", "--auth", "u:secret"], closeStdin: false);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         foreach (string expected in new[]
         {
             "wsc: > GET / HTTP/1.1", "wsc: > Sec-WebSocket-Version: 13", "wsc: > Sec-WebSocket-Protocol: chat",
-            "wsc: > Sec-WebSocket-Extensions: permessage-deflate", "wsc: > X-Test: 1", "wsc: < subprotocol: chat",
+            "wsc: > Sec-WebSocket-Extensions: permessage-deflate", "wsc: > X-Test: 1", "wsc: > Authorization: Basic (hidden)",
+            "wsc: < HTTP/1.1 101 Switching Protocols", "wsc: < Sec-WebSocket-Protocol: chat", "wsc: < subprotocol: chat",
             "wsc: < extensions: permessage-deflate",
         })
         {
             Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
         }
+
+        // The key actually sent, and the server's accept computed from it.
+        string key = Regex.Match(result.Stderr, "wsc: > Sec-WebSocket-Key: (\\S+)").Groups[1].Value;
+        string accept = Convert.ToBase64String(System.Security.Cryptography.SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+        Assert.Contains("wsc: < Sec-WebSocket-Accept: " + accept, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String("u:secret"u8), result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verbose_shows_the_response_of_a_refused_handshake()
+    {
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            context.Response.StatusCode = 403;
+            context.Response.Headers["X-Why"] = "no ticket";
+            await context.Response.WriteAsync("go away");
+        });
+
+        WscResult result = await WscProcess.RunAsync([server.Url, "-v"], closeStdin: false);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("wsc: < HTTP/1.1 403 Forbidden", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("wsc: < X-Why: no ticket", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("server answered 403", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -59,16 +59,20 @@ internal static class HttpUpgradeTransport
 
             HandshakeResult result = HandshakeResponseValidator.Validate(
                 (int)response.StatusCode, response.ReasonPhrase, headers, key, protocols, deflate);
+            HandshakeDetails? details = options.CollectHandshakeDetails
+                ? HandshakeRecorder.FromRequestMessage(request, (int)response.StatusCode, response.ReasonPhrase ?? string.Empty, headers)
+                : null;
             if (!result.Succeeded)
             {
                 throw new WebSocketFailureException(WebSocketFailure.HandshakeFailed, "handshake failed: " + result.Message)
                 {
                     HandshakeStatusCode = (int)response.StatusCode,
+                    Handshake = details,
                 };
             }
 
             Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return new TransportConnection(new OwningStream(stream, response, invoker), result.Protocol, result.Extensions, result.Deflate);
+            return new TransportConnection(new OwningStream(stream, response, invoker), result.Protocol, result.Extensions, result.Deflate, details);
         }
         catch
         {

@@ -69,7 +69,7 @@ internal static class SocketTransport
             }
 
             string key = HandshakeKey.Generate();
-            await SendRequestAsync(stream, url, key, protocols, extraHeaders, deflate, options, cancellationToken).ConfigureAwait(false);
+            string? request = await SendRequestAsync(stream, url, key, protocols, extraHeaders, deflate, options, cancellationToken).ConfigureAwait(false);
 
             buffer = ArrayPool<byte>.Shared.Rent(HttpResponseHead.MaxHeadBytes);
             var head = new HttpResponseHead();
@@ -83,11 +83,13 @@ internal static class SocketTransport
             // than 101 (100 Continue included) is an answer we did not ask for and fails like any non-101.
             HandshakeResult result = HandshakeResponseValidator.Validate(
                 head.StatusCode, head.ReasonPhrase, head.Headers, key, protocols, deflate);
+            HandshakeDetails? details = request is null ? null : HandshakeRecorder.FromRequestText(request, head.StatusCode, head.ReasonPhrase, head.Headers);
             if (!result.Succeeded)
             {
                 throw new WebSocketFailureException(WebSocketFailure.HandshakeFailed, "handshake failed: " + result.Message)
                 {
                     HandshakeStatusCode = head.StatusCode,
+                    Handshake = details,
                 };
             }
 
@@ -103,7 +105,7 @@ internal static class SocketTransport
             }
 
             buffer = null;
-            return new TransportConnection(stream, result.Protocol, result.Extensions, result.Deflate);
+            return new TransportConnection(stream, result.Protocol, result.Extensions, result.Deflate, details);
         }
         catch
         {
@@ -213,7 +215,8 @@ internal static class SocketTransport
     }
 
     /// <summary>Writes the opening handshake's request in one write, from a pooled buffer.</summary>
-    private static async Task SendRequestAsync(
+    /// <summary>Sends the opening handshake request; returns its text when the options ask to keep it, else null.</summary>
+    private static async Task<string?> SendRequestAsync(
         Stream stream,
         WhatwgUrl url,
         string key,
@@ -229,6 +232,7 @@ internal static class SocketTransport
         {
             int length = WriteRequest(request, url, key, protocols, extraHeaders, offer, options);
             await stream.WriteAsync(request.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            return options.CollectHandshakeDetails ? System.Text.Encoding.Latin1.GetString(request, 0, length) : null;
         }
         catch (Exception ex) when (ex is IOException or SocketException)
         {
