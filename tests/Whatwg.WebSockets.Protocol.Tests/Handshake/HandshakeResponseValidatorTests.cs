@@ -127,7 +127,14 @@ public class HandshakeResponseValidatorTests
 
         Assert.Equal(HandshakeFailure.UnexpectedStatus, result.Failure);
         Assert.Contains(status.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Message, StringComparison.Ordinal);
-        Assert.Contains("redirect", result.Message, StringComparison.Ordinal);
+        Assert.Contains("redirects are not followed; Location: wss://example.com/", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_Redirect_WithoutOneLocation_SaysOnlyThatRedirectsAreNotFollowed()
+    {
+        Assert.EndsWith("(redirects are not followed)", Validate(302, []).Message, StringComparison.Ordinal);
+        Assert.EndsWith("(redirects are not followed)", Validate(302, ["Location: wss://a/", "Location: wss://b/"]).Message, StringComparison.Ordinal);
     }
 
     [Theory]

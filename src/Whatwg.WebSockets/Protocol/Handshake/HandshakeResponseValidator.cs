@@ -37,7 +37,16 @@ internal static class HandshakeResponseValidator
         if (statusCode != 101)
         {
             string phrase = string.IsNullOrEmpty(reasonPhrase) ? string.Empty : " " + reasonPhrase;
-            string more = statusCode is >= 300 and < 400 ? " (redirects are not followed)" : string.Empty;
+            string more = string.Empty;
+            if (statusCode is >= 300 and < 400)
+            {
+                // Say where the server pointed, so the user can connect there deliberately (WHATWG: never followed).
+                List<string> location = Values(headers, "Location");
+                more = location.Count == 1 && location[0].Length is > 0 and <= 512
+                    ? $" (redirects are not followed; Location: {location[0].Trim()})"
+                    : " (redirects are not followed)";
+            }
+
             return Fail(HandshakeFailure.UnexpectedStatus, $"server answered {statusCode}{phrase}{more}");
         }
 
