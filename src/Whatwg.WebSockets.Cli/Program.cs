@@ -153,6 +153,9 @@ internal static class Program
         var noCompression = new Option<bool>("--no-compression") { Description = "Do not offer permessage-deflate." };
         Option<double?> pingInterval = Seconds("--ping-interval", null,
             "Send a keep-alive ping after this many seconds without traffic (default 20); 0 turns keep-alive off.", allowZero: true);
+        Option<double?> pingTimeout = Seconds("--ping-timeout", null,
+            "How long a keep-alive ping may wait for its pong (or any other traffic) before the connection counts as dead "
+            + "and ends with exit code 4 (default 20).", allowZero: false);
         Option<double?> closeTimeout = Seconds("--close-timeout", null,
             "How long to wait for the server to answer our close before dropping the connection (default 10).", allowZero: false);
         Option<double?> connectTimeout = Seconds("--connect-timeout", null,
@@ -215,7 +218,7 @@ internal static class Program
             + "'wsc serve' runs a local echo or broadcast server.")
         {
             url, execute, wait, count, subprotocols, headers, origin, auth, insecure, ca, cert, key, proxy,
-            noCompression, pingInterval, closeTimeout, connectTimeout, maxMessageSize, showPing, verbose, binary, base64, json,
+            noCompression, pingInterval, pingTimeout, closeTimeout, connectTimeout, maxMessageSize, showPing, verbose, binary, base64, json,
             timestamps, noColour, noPrompt, linger,
         };
 
@@ -276,6 +279,11 @@ internal static class Program
             if (result.GetValue(pingInterval) is double ping)
             {
                 options.KeepAliveInterval = TimeSpan.FromSeconds(ping);
+            }
+
+            if (result.GetValue(pingTimeout) is double pongWait)
+            {
+                options.KeepAliveTimeout = TimeSpan.FromSeconds(pongWait);
             }
 
             if (result.GetValue(closeTimeout) is double close)

@@ -255,6 +255,26 @@ public class WscOptionTests
     }
 
     [Fact]
+    public async Task Ping_timeout_ends_a_connection_to_a_server_that_stopped_answering()
+    {
+        await using var server = RawWebSocketServer.Start(async (stream, socket) =>
+        {
+            // Reads everything (pings included) and answers nothing: a stalled peer.
+            var sink = new byte[1024];
+            while (await stream.ReadAsync(sink) > 0)
+            {
+            }
+        });
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        WscResult result = await WscProcess.RunAsync([server.Url, "--ping-interval", "0.3", "--ping-timeout", "0.7"], closeStdin: false);
+
+        Assert.True(result.ExitCode == 4, result.ToString());
+        Assert.Contains("no pong from the server within 0.7 s", result.Stderr, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}"); // not the 20 s default
+    }
+
+    [Fact]
     public async Task Proxy_carries_the_connection()
     {
         await using KestrelServer server = await KestrelServer.StartEchoAsync();
@@ -340,6 +360,7 @@ public class WscOptionTests
     [InlineData("-n", "0")]
     [InlineData("-w", "0")]
     [InlineData("--ping-interval", "-1")]
+    [InlineData("--ping-timeout", "0")]
     [InlineData("--max-message-size", "0")]
     public async Task Bad_option_values_exit_1(string option, string value)
     {

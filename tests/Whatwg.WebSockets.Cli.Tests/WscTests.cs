@@ -169,7 +169,7 @@ public class WscTests
         {
             "--subprotocol", "-s", "--header", "-H", "--base64", "--linger", "--version", "<url>", "Exit codes", "Examples",
             "--execute", "-x", "--wait", "-w", "--count", "-n", "--origin", "--auth", "--insecure", "--ca", "--cert", "--key",
-            "--proxy", "--no-compression", "--ping-interval", "--max-message-size", "--close-timeout", "--show-ping",
+            "--proxy", "--no-compression", "--ping-interval", "--ping-timeout", "--max-message-size", "--close-timeout", "--show-ping",
             "--verbose", "-v", "--binary", "wsc serve",
         })
         {
