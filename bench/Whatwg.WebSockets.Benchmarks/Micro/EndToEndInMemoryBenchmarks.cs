@@ -136,6 +136,12 @@ public class EndToEndInMemoryBenchmarks
             return 0;
         }
 
+        public bool WantsControlFrames => false;
+
+        public void OnControlFrame(ControlFrameKind kind, FrameDirection direction, byte[] data)
+        {
+        }
+
         public void OnClosingHandshakeStarted()
         {
         }
