@@ -66,10 +66,15 @@ internal static class Program
         Console.SetOut(output);
         Console.SetError(error);
 
-        // 'wsc serve' has its own command tree, so its usage and help do not show the client's URL argument.
+        // 'wsc serve' and 'wsc bench' have their own command trees, so their usage and help do not show the client's options.
         var console = new ConsoleStreams(stdin, input, output, error);
-        bool serve = args.Length > 0 && args[0] == "serve";
-        RootCommand command = serve ? ServeCommand.BuildRoot(console) : BuildCommand(console);
+        string? sub = args.Length > 0 && args[0] is "serve" or "bench" ? args[0] : null;
+        RootCommand command = sub switch
+        {
+            "serve" => ServeCommand.BuildRoot(console),
+            "bench" => Bench.BenchCommand.BuildRoot(console),
+            _ => BuildCommand(console),
+        };
         ParseResult parsed = command.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -79,7 +84,7 @@ internal static class Program
                 await error.WriteLineAsync($"wsc: {parseError.Message}").ConfigureAwait(false);
             }
 
-            await error.WriteLineAsync(serve ? "wsc: see 'wsc serve --help' for usage" : "wsc: see 'wsc --help' for usage").ConfigureAwait(false);
+            await error.WriteLineAsync(sub is null ? "wsc: see 'wsc --help' for usage" : $"wsc: see 'wsc {sub} --help' for usage").ConfigureAwait(false);
             return ExitCodes.UsageError;
         }
 
@@ -332,7 +337,7 @@ internal static class Program
     }
 
     /// <summary>Proxy and certificates; returns what is wrong with them, or null.</summary>
-    private static string? ConfigureNetwork(WebSocketOptions options, string? proxy, bool insecure, FileInfo? ca, FileInfo? cert, FileInfo? key)
+    internal static string? ConfigureNetwork(WebSocketOptions options, string? proxy, bool insecure, FileInfo? ca, FileInfo? cert, FileInfo? key)
     {
         if (proxy is not null)
         {
@@ -372,7 +377,7 @@ internal static class Program
         return null;
     }
 
-    private static Option<string[]> Repeatable(string name, string alias, string helpName, string description) => new(name, alias)
+    internal static Option<string[]> Repeatable(string name, string alias, string helpName, string description) => new(name, alias)
     {
         Description = description,
         HelpName = helpName,
@@ -380,7 +385,7 @@ internal static class Program
         AllowMultipleArgumentsPerToken = false,
     };
 
-    private static Option<double?> Seconds(string name, string? alias, string description, bool allowZero)
+    internal static Option<double?> Seconds(string name, string? alias, string description, bool allowZero)
     {
         Option<double?> option = alias is null ? new(name) : new(name, alias);
         option.Description = description;
