@@ -64,9 +64,9 @@ internal static class BenchCommand
             }
         });
         Option<int> connections = Count("--connections", "-c", "N", 10, 1, MaxConnections,
-            "How many connections send at the same time (default 10).");
+            "How many connections send at the same time.");
         Option<int> size = Count("--size", "-s", "bytes", 32, Payload.HeaderLength, MaxSize,
-            $"The size of each message in bytes (default 32). Each starts with its sequence number, {Payload.HeaderLength} hex digits, so {Payload.HeaderLength} is the smallest.");
+            $"The size of each message in bytes. Each starts with its sequence number, {Payload.HeaderLength} hex digits, so {Payload.HeaderLength} is the smallest.");
         var rate = new Option<double?>("--rate", "-r")
         {
             Description = "Send this many messages per second in all, spread evenly over the connections. "
@@ -87,7 +87,7 @@ internal static class BenchCommand
         Option<double?> duration = Program.Seconds("--duration", "-d", "How long to measure (default 10).", allowZero: false);
         Option<double?> warmup = Program.Seconds("--warmup", null, "How long to send before measuring starts (default 1); 0 measures from the start.", allowZero: true);
         Option<int> inFlight = Count("--in-flight", null, "N", 1, 1, MaxInFlight,
-            "How many messages each connection may have sent and not yet had back (default 1: ping-pong, for latency; more for throughput). "
+            "How many messages each connection may have sent and not yet had back: 1 (the default) is ping-pong, for latency; more is for throughput. "
             + "With --rate it is the most that may be waiting; a message that would pass it waits.");
         var binary = new Option<bool>("--binary") { Description = "Send binary messages (scrambled bytes) instead of text (letters)." };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object on stdout instead of the table and histogram." };

@@ -25,11 +25,12 @@ internal static class BenchReport
         string reset = terminal ? "\e[0m" : string.Empty;
 
         text.Append(CultureInfo.InvariantCulture, $"wsc bench: {settings.Url}").AppendLine();
-        text.Append(CultureInfo.InvariantCulture, $"{Plural(settings.Connections, "connection")}, {settings.Size}-byte {(settings.Binary ? "binary" : "text")} messages, ")
-            .Append(CultureInfo.InvariantCulture, $"{settings.InFlight} in flight per connection, ")
-            .Append(settings.Rate is double rate ? string.Create(CultureInfo.InvariantCulture, $"{rate:0.##} messages/s in all") : "as fast as echoes return")
+        text.Append(CultureInfo.InvariantCulture, $"{Plural(settings.Connections, "connection")}, {settings.Size}-byte {(settings.Binary ? "binary" : "text")} messages, {settings.InFlight} in flight each")
             .AppendLine();
-        text.Append(CultureInfo.InvariantCulture, $"measured for {result.Elapsed.TotalSeconds:0.0##} s after {settings.Warmup.TotalSeconds:0.###} s of warm-up; {result.Sent} sent, {result.Echoed} echoed intact")
+        text.Append(settings.Rate is double rate ? string.Create(CultureInfo.InvariantCulture, $"{rate:0.##} messages/s in all") : "as fast as echoes return")
+            .Append(CultureInfo.InvariantCulture, $"; measured {result.Elapsed.TotalSeconds:0.0##} s after {settings.Warmup.TotalSeconds:0.###} s of warm-up")
+            .AppendLine();
+        text.Append(CultureInfo.InvariantCulture, $"{result.Sent} sent, {result.Echoed} echoed intact")
             .AppendLine().AppendLine();
 
         // The table: one row, latency in milliseconds.
