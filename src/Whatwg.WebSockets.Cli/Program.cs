@@ -29,6 +29,8 @@ internal static class Program
                                                      send bytes as a binary message, print binary as base64
           wsc serve --broadcast --port 8080          a chat room: every message goes to every client
                                                      (see 'wsc serve --help')
+          wsc bench -c 4 -d 5                        load the embedded echo server for 5 s: messages/s, latency
+                                                     (see 'wsc bench --help')
         """;
 
     private const string Behaviour = """
@@ -216,7 +218,7 @@ internal static class Program
         var command = new RootCommand(
             "wsc: a WebSocket client for the terminal (RFC 6455, with the browser's WebSocket API underneath). "
             + "Lines from stdin are sent as text messages; messages received are printed one per line. "
-            + "'wsc serve' runs a local echo or broadcast server.")
+            + "'wsc serve' runs a local echo or broadcast server; 'wsc bench' is a load client.")
         {
             url, execute, wait, count, subprotocols, headers, origin, auth, insecure, ca, cert, key, proxy,
             noCompression, pingInterval, closeTimeout, connectTimeout, maxMessageSize, showPing, verbose, binary, base64, json,

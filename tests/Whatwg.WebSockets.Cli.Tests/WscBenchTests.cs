@@ -115,26 +115,6 @@ public class WscBenchTests
         Assert.Equal(2, document.RootElement.GetProperty("exitCode").GetInt32());
     }
 
-    [Theory]
-    [InlineData("--size 0", "--size must be a whole number from 16")]
-    [InlineData("-s 8", "--size must be a whole number from 16")]
-    [InlineData("--connections 0", "--connections must be a whole number from 1")]
-    [InlineData("-d -1", "--duration must be a number of seconds, more than 0, not '-1'")]
-    [InlineData("-d 0", "--duration must be a number of seconds, more than 0")]
-    [InlineData("--in-flight 0", "--in-flight must be a whole number from 1")]
-    [InlineData("--rate -5", "--rate must be a number of messages per second, more than 0")]
-    [InlineData("--warmup x", "--warmup must be a number of seconds, 0 or more, not 'x'")]
-    [InlineData("-H nocolon", "invalid header 'nocolon'")]
-    [InlineData("ftp://127.0.0.1/", "wsc: invalid URL")]
-    public async Task Bench_usage_errors_exit_1_and_name_the_problem(string arguments, string expected)
-    {
-        WscResult result = await WscProcess.RunAsync(["bench", .. arguments.Split(' ')]);
-
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
-        Assert.Empty(result.StdoutBytes);
-    }
-
     [Fact]
     public async Task Bench_counts_echoes_that_differ_from_what_was_sent_and_exits_5()
     {
@@ -268,5 +248,29 @@ public class WscBenchTests
         {
             // The client went away.
         }
+    }
+}
+
+/// <summary><c>wsc bench</c> usage errors; a class of their own so xunit runs them beside the slower runs above.</summary>
+public class WscBenchUsageTests
+{
+    [Theory]
+    [InlineData("--size 0", "--size must be a whole number from 16")]
+    [InlineData("-s 8", "--size must be a whole number from 16")]
+    [InlineData("--connections 0", "--connections must be a whole number from 1")]
+    [InlineData("-d -1", "--duration must be a number of seconds, more than 0, not '-1'")]
+    [InlineData("-d 0", "--duration must be a number of seconds, more than 0")]
+    [InlineData("--in-flight 0", "--in-flight must be a whole number from 1")]
+    [InlineData("--rate -5", "--rate must be a number of messages per second, more than 0")]
+    [InlineData("--warmup x", "--warmup must be a number of seconds, 0 or more, not 'x'")]
+    [InlineData("-H nocolon", "invalid header 'nocolon'")]
+    [InlineData("ftp://127.0.0.1/", "wsc: invalid URL")]
+    public async Task Bench_usage_errors_exit_1_and_name_the_problem(string arguments, string expected)
+    {
+        WscResult result = await WscProcess.RunAsync(["bench", .. arguments.Split(' ')]);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(result.StdoutBytes);
     }
 }

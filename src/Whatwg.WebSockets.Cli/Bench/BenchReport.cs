@@ -9,6 +9,11 @@ namespace Whatwg.WebSockets.Cli.Bench;
 /// Plain text fits 80 columns; on a terminal the header is bold, errors red and bars solid blocks, otherwise
 /// there are no escape codes and bars are '#', so pipes and logs get plain ASCII.
 /// </summary>
+/// <remarks>
+/// Drawn by hand rather than with a console rendering library: it is one table, one bar chart and one progress
+/// line; the plain form that scripts and tests read stays exactly under our control; and the tool keeps to
+/// System.CommandLine as its only package.
+/// </remarks>
 internal static class BenchReport
 {
     private const int BarWidth = 40;
