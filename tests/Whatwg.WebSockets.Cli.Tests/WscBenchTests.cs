@@ -193,6 +193,35 @@ public class WscBenchTests
     }
 
     [Fact]
+    public async Task Bench_against_a_server_that_never_echoes_ends_on_time_and_counts_the_missing_echoes()
+    {
+        // Reads everything, answers the close, echoes nothing.
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[4096];
+            while (true)
+            {
+                WebSocketReceiveResult received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                    return;
+                }
+            }
+        });
+
+        WscResult result = await WscProcess.RunAsync(["bench", server.Url, "-c", "2", "-d", "1", "--warmup", "0", "--json"], timeout: TimeSpan.FromSeconds(30));
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+        Assert.Contains("wsc: 2 messages had no echo 1 s after sending stopped", result.Stderr, StringComparison.Ordinal);
+        using JsonDocument document = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(0, document.RootElement.GetProperty("messages").GetInt64());
+        Assert.Equal(2, document.RootElement.GetProperty("sent").GetInt64());
+        Assert.Equal("missing", Assert.Single(document.RootElement.GetProperty("errorDetails").EnumerateArray()).GetProperty("kind").GetString());
+    }
+
+    [Fact]
     public async Task Bench_help_documents_options_exit_codes_and_examples()
     {
         WscResult result = await WscProcess.RunAsync(["bench", "--help"]);

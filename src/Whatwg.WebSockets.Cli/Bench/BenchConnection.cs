@@ -132,7 +132,13 @@ internal sealed class BenchConnection : IDisposable
         {
             for (long k = 0; ; k++)
             {
-                await _window.WaitAsync(token).ConfigureAwait(false);
+                // A server that stops echoing must not keep the run going past its end.
+                TimeSpan left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), clock.End);
+                if (left <= TimeSpan.Zero || !await _window.WaitAsync(left, token).ConfigureAwait(false))
+                {
+                    break;
+                }
+
                 long sentAt = Stopwatch.GetTimestamp();
                 if (interval > 0)
                 {

@@ -20,6 +20,9 @@ internal sealed record BenchResult
     /// <summary>The measured time, from the end of the warm-up to the end of sending.</summary>
     public required TimeSpan Elapsed { get; init; }
 
+    /// <summary>The extensions the server accepted (on the first connection that opened).</summary>
+    public required string Extensions { get; init; }
+
     /// <summary>Measured messages sent, over all connections.</summary>
     public required long Sent { get; init; }
 
@@ -57,7 +60,7 @@ internal sealed record BenchResult
 /// <summary>Runs a bench: open every connection, send for the warm-up and the duration, wait for the last echoes, close.</summary>
 internal sealed class BenchRun : IDisposable
 {
-    /// <summary>How long the last echoes may take after sending stops.</summary>
+    /// <summary>The longest the last echoes may take after sending stops (no longer than the duration, nor under 1 s).</summary>
     private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(5);
 
     private readonly BenchSettings _settings;
@@ -148,7 +151,8 @@ internal sealed class BenchRun : IDisposable
         await Task.WhenAll(running).ConfigureAwait(false);
         long stopped = Stopwatch.GetTimestamp();
         Phase = "finishing";
-        await Task.WhenAll(_connections.Where(connection => connection.Opened).Select(connection => connection.DrainAsync(s_drainLimit))).ConfigureAwait(false);
+        TimeSpan drain = DrainLimit(_settings);
+        await Task.WhenAll(_connections.Where(connection => connection.Opened).Select(connection => connection.DrainAsync(drain))).ConfigureAwait(false);
         await Task.WhenAll(_connections.Select(connection => connection.CloseAsync())).ConfigureAwait(false);
 
         var latency = new LatencyHistogram();
@@ -166,7 +170,8 @@ internal sealed class BenchRun : IDisposable
             EchoedPerConnection = [.. _connections.Select(connection => connection.Echoed)],
             ErrorsPerConnection = [.. _connections.Select(connection => connection.Mismatched + connection.Missing + (connection.Failure is null ? 0 : 1))],
             Latency = latency,
-            Errors = Group(_connections),
+            Errors = Group(_connections, drain),
+            Extensions = _connections.FirstOrDefault(connection => connection.Opened)?.Socket.Extensions ?? string.Empty,
         };
     }
 
@@ -191,7 +196,11 @@ internal sealed class BenchRun : IDisposable
         }
     }
 
-    private static List<BenchError> Group(IEnumerable<BenchConnection> connections)
+    /// <summary>How long the last echoes may take after sending stops.</summary>
+    internal static TimeSpan DrainLimit(BenchSettings settings) =>
+        TimeSpan.FromSeconds(Math.Clamp(settings.Duration.TotalSeconds, 1, s_drainLimit.TotalSeconds));
+
+    private static List<BenchError> Group(IEnumerable<BenchConnection> connections, TimeSpan drain)
     {
         var errors = new List<BenchError>();
         foreach (IGrouping<CloseReport, BenchConnection> failed in connections.Where(c => c.Failure is not null).GroupBy(c => c.Failure!.Value))
@@ -210,7 +219,7 @@ internal sealed class BenchRun : IDisposable
         long missing = connections.Sum(c => c.Missing);
         if (missing > 0)
         {
-            errors.Add(new BenchError("missing", $"wsc: {missing} {(missing == 1 ? "message" : "messages")} had no echo {s_drainLimit.TotalSeconds:0} s after sending stopped", missing, ExitCodes.BenchErrors));
+            errors.Add(new BenchError("missing", $"wsc: {missing} {(missing == 1 ? "message" : "messages")} had no echo {drain.TotalSeconds:0.###} s after sending stopped", missing, ExitCodes.BenchErrors));
         }
 
         return [.. errors.OrderBy(error => error.ExitCode)];
