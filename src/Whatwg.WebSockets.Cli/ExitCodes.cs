@@ -18,6 +18,9 @@ internal static class ExitCodes
     /// <summary>The connection ended without a clean closing handshake (dropped, close timeout, keep-alive timeout).</summary>
     public const int AbnormalClose = 4;
 
+    /// <summary><c>wsc bench</c> only: the run finished, but echoes were wrong or missing, or the server closed a connection early.</summary>
+    public const int BenchErrors = 5;
+
     /// <summary>The text shown in <c>--help</c>.</summary>
     public const string HelpText = """
         Exit codes:

@@ -29,6 +29,8 @@ internal static class Program
                                                      send bytes as a binary message, print binary as base64
           wsc serve --broadcast --port 8080          a chat room: every message goes to every client
                                                      (see 'wsc serve --help')
+          wsc bench -c 4 -d 5                        load the embedded echo server for 5 s: messages/s, latency
+                                                     (see 'wsc bench --help')
         """;
 
     private const string Behaviour = """
@@ -66,10 +68,15 @@ internal static class Program
         Console.SetOut(output);
         Console.SetError(error);
 
-        // 'wsc serve' has its own command tree, so its usage and help do not show the client's URL argument.
+        // 'wsc serve' and 'wsc bench' have their own command trees, so their usage and help do not show the client's options.
         var console = new ConsoleStreams(stdin, input, output, error);
-        bool serve = args.Length > 0 && args[0] == "serve";
-        RootCommand command = serve ? ServeCommand.BuildRoot(console) : BuildCommand(console);
+        string? sub = args.Length > 0 && args[0] is "serve" or "bench" ? args[0] : null;
+        RootCommand command = sub switch
+        {
+            "serve" => ServeCommand.BuildRoot(console),
+            "bench" => Bench.BenchCommand.BuildRoot(console),
+            _ => BuildCommand(console),
+        };
         ParseResult parsed = command.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -79,7 +86,7 @@ internal static class Program
                 await error.WriteLineAsync($"wsc: {parseError.Message}").ConfigureAwait(false);
             }
 
-            await error.WriteLineAsync(serve ? "wsc: see 'wsc serve --help' for usage" : "wsc: see 'wsc --help' for usage").ConfigureAwait(false);
+            await error.WriteLineAsync(sub is null ? "wsc: see 'wsc --help' for usage" : $"wsc: see 'wsc {sub} --help' for usage").ConfigureAwait(false);
             return ExitCodes.UsageError;
         }
 
@@ -215,7 +222,7 @@ internal static class Program
         var command = new RootCommand(
             "wsc: a WebSocket client for the terminal (RFC 6455, with the browser's WebSocket API underneath). "
             + "Lines from stdin are sent as text messages; messages received are printed one per line. "
-            + "'wsc serve' runs a local echo or broadcast server.")
+            + "'wsc serve' runs a local echo or broadcast server; 'wsc bench' is a load client.")
         {
             url, execute, wait, count, subprotocols, headers, origin, auth, insecure, ca, cert, key, proxy,
             noCompression, pingInterval, pingTimeout, closeTimeout, connectTimeout, maxMessageSize, showPing, verbose, binary, base64, json,
@@ -342,7 +349,7 @@ internal static class Program
     }
 
     /// <summary>Proxy and certificates; returns what is wrong with them, or null.</summary>
-    private static string? ConfigureNetwork(WebSocketOptions options, string? proxy, bool insecure, FileInfo? ca, FileInfo? cert, FileInfo? key)
+    internal static string? ConfigureNetwork(WebSocketOptions options, string? proxy, bool insecure, FileInfo? ca, FileInfo? cert, FileInfo? key)
     {
         if (proxy is not null)
         {
@@ -382,7 +389,7 @@ internal static class Program
         return null;
     }
 
-    private static Option<string[]> Repeatable(string name, string alias, string helpName, string description) => new(name, alias)
+    internal static Option<string[]> Repeatable(string name, string alias, string helpName, string description) => new(name, alias)
     {
         Description = description,
         HelpName = helpName,
@@ -390,7 +397,7 @@ internal static class Program
         AllowMultipleArgumentsPerToken = false,
     };
 
-    private static Option<double?> Seconds(string name, string? alias, string description, bool allowZero)
+    internal static Option<double?> Seconds(string name, string? alias, string description, bool allowZero)
     {
         Option<double?> option = alias is null ? new(name) : new(name, alias);
         option.Description = description;
