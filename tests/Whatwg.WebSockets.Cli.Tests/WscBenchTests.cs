@@ -39,7 +39,7 @@ public class WscBenchTests
     [Fact]
     public async Task Bench_json_counts_add_up()
     {
-        WscResult result = await WscProcess.RunAsync(["bench", "-c", "2", "-d", "1", "--warmup", "0.2", "--binary", "--in-flight", "4", "-s", "100", "--json"]);
+        WscResult result = await WscProcess.RunAsync(["bench", "-c", "2", "-d", "1", "--warmup", "0.2", "--binary", "--in-flight", "4", "--size", "100", "--json"]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         using JsonDocument document = JsonDocument.Parse(result.Stdout);
@@ -285,7 +285,7 @@ public class WscBenchUsageTests
 {
     [Theory]
     [InlineData("--size 0", "--size must be a whole number from 16")]
-    [InlineData("-s 8", "--size must be a whole number from 16")]
+    [InlineData("--size 8", "--size must be a whole number from 16")]
     [InlineData("--connections 0", "--connections must be a whole number from 1")]
     [InlineData("-d -1", "--duration must be a number of seconds, more than 0, not '-1'")]
     [InlineData("-d 0", "--duration must be a number of seconds, more than 0")]

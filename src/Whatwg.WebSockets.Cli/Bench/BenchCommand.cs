@@ -42,7 +42,7 @@ internal static class BenchCommand
           wsc bench                                  10 connections to the embedded echo server for 10 s
           wsc bench ws://127.0.0.1:8080/ -c 100 -d 30
                                                      100 connections to your server for 30 s
-          wsc bench -c 4 --in-flight 32 -s 4096 --binary
+          wsc bench -c 4 --in-flight 32 --size 4096 --binary
                                                      throughput: 32 binary messages of 4 KiB in flight per connection
           wsc bench ws://127.0.0.1:8080/ --rate 1000 -c 10
                                                      latency at a steady 1000 messages/s in all (100 per connection)
@@ -66,7 +66,7 @@ internal static class BenchCommand
         });
         Option<int> connections = Count("--connections", "-c", "N", 10, 1, MaxConnections,
             "How many connections send at the same time.");
-        Option<int> size = Count("--size", "-s", "bytes", 32, Payload.HeaderLength, MaxSize,
+        Option<int> size = Count("--size", null, "bytes", 32, Payload.HeaderLength, MaxSize,
             $"The size of each message in bytes. Each starts with its sequence number, {Payload.HeaderLength} hex digits, so {Payload.HeaderLength} is the smallest.");
         var rate = new Option<double?>("--rate", "-r")
         {
@@ -93,13 +93,8 @@ internal static class BenchCommand
         var binary = new Option<bool>("--binary") { Description = "Send binary messages (scrambled bytes) instead of text (letters)." };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object on stdout instead of the table and histogram." };
         var noCompression = new Option<bool>("--no-compression") { Description = "Do not offer permessage-deflate." };
-        var subprotocols = new Option<string[]>("--subprotocol")
-        {
-            Description = "A subprotocol to offer (Sec-WebSocket-Protocol); repeat for several, most preferred first. (Here -s is --size.)",
-            HelpName = "protocol",
-            Arity = ArgumentArity.ZeroOrMore,
-            AllowMultipleArgumentsPerToken = false,
-        };
+        var subprotocols = Program.Repeatable("--subprotocol", "-s", "protocol",
+            "A subprotocol to offer (Sec-WebSocket-Protocol); repeat for several, most preferred first.");
         var headers = Program.Repeatable("--header", "-H", "Name: value", "An extra request header for the opening handshake, as 'Name: value'; repeat for several.");
         var insecure = new Option<bool>("--insecure", "-k") { Description = "Accept any server certificate; a warning is printed to stderr." };
         var ca = new Option<FileInfo?>("--ca") { Description = "Also trust this CA certificate (PEM or DER) for the server's certificate.", HelpName = "file" };
