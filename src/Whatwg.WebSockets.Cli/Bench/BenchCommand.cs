@@ -19,7 +19,8 @@ internal static class BenchCommand
           echo arriving; with --rate it counts from when the message was due, so a server that falls behind shows
           up as latency rather than as fewer messages. Messages sent during --warmup are not counted. When sending
           stops, the last echoes get as long as --duration (1 to 5 s) to arrive; then every connection closes
-          with 1000. The embedded server accepts permessage-deflate, so text is compressed unless --no-compression.
+          with 1000. The embedded server accepts permessage-deflate ("deflate on"): wsc compresses messages of
+          1 KiB or more (the library's threshold) unless --no-compression.
 
         Output:
           stdout: a table (connections open, messages echoed, messages/s, MB/s of payload one way with 1 MB =

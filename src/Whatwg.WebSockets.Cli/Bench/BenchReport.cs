@@ -31,7 +31,7 @@ internal static class BenchReport
 
         text.Append(CultureInfo.InvariantCulture, $"wsc bench: {settings.Url}").AppendLine();
         text.Append(CultureInfo.InvariantCulture, $"{Plural(settings.Connections, "connection")}, {settings.Size}-byte {(settings.Binary ? "binary" : "text")} messages, {settings.InFlight} in flight each")
-            .Append(result.Extensions.Contains("permessage-deflate", StringComparison.Ordinal) ? ", compressed" : string.Empty)
+            .Append(result.Extensions.Contains("permessage-deflate", StringComparison.Ordinal) ? ", deflate on" : string.Empty)
             .AppendLine();
         text.Append(settings.Rate is double rate ? string.Create(CultureInfo.InvariantCulture, $"{rate:0.##} messages/s in all") : "as fast as echoes return")
             .Append(CultureInfo.InvariantCulture, $"; measured {result.Elapsed.TotalSeconds:0.0##} s after {settings.Warmup.TotalSeconds:0.###} s of warm-up")
