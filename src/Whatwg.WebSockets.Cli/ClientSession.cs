@@ -386,8 +386,11 @@ internal sealed class ClientSession : IDisposable
         socket.Send(bytes);
     }
 
-    private static string FormatForTerminal(byte[] bytes) =>
-        bytes.Length == 0 ? MessageFormatter.FormatBinary(bytes, BinaryFormat.Hex) : $"[binary {bytes.Length} {(bytes.Length == 1 ? "byte" : "bytes")}]\n{MessageFormatter.HexDump(bytes)}";
+    /// <summary>Binary on the prompt: a hex dump under its size, or one base64 line with --base64.</summary>
+    private string FormatForTerminal(byte[] bytes) =>
+        bytes.Length == 0 || _settings.BinaryFormat == BinaryFormat.Base64
+            ? MessageFormatter.FormatBinary(bytes, _settings.BinaryFormat)
+            : $"[binary {bytes.Length} {(bytes.Length == 1 ? "byte" : "bytes")}]\n{MessageFormatter.HexDump(bytes)}";
 
     private void SendLine(WebSocket socket, string line)
     {

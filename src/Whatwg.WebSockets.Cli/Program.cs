@@ -37,7 +37,7 @@ internal static class Program
         Interactive mode (stdin and stdout are a terminal, no -x, --binary or --no-prompt):
           Type a line and press Enter to send it as a text message. Left/Right, Home/End, Backspace,
           Delete and Ctrl+U edit the line; Up/Down walk the history. Incoming lines are marked '<' (green),
-          outgoing '>' (cyan), status '*'; binary messages are shown as a hex dump. Commands:
+          outgoing '>' (cyan), status '*'; binary messages are shown as a hex dump (base64 with --base64). Commands:
             /close [code [reason]]   start the closing handshake (code 1000 or 3000-4999)
             /binary HEX              send a binary message, e.g. /binary 48 69 or /binary 4869
             /file PATH               send a file's contents as one binary message

@@ -86,6 +86,21 @@ public class WscInteractiveTests
     }
 
     [Fact]
+    public async Task Base64_flag_shows_binary_as_base64_on_the_prompt()
+    {
+        await using KestrelServer server = await KestrelServer.StartEchoAsync();
+        await using var terminal = PseudoTerminal.Start(server.Url, "--no-color", "--base64");
+
+        await terminal.WaitForAsync("/help lists the commands");
+        await terminal.TypeAsync("/binary 48 69 00 ff\r");
+        await terminal.WaitForAsync("< [binary 4 bytes] " + Convert.ToBase64String([0x48, 0x69, 0x00, 0xff]));
+        await terminal.TypeAsync("/quit\r");
+
+        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        Assert.DoesNotContain("0000  48 69", terminal.Screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Server_closing_while_the_prompt_waits_ends_the_session_with_its_code()
     {
         await using KestrelServer server = await KestrelServer.StartAsync(async context =>
