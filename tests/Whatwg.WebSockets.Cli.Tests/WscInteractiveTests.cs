@@ -101,6 +101,23 @@ public class WscInteractiveTests
     }
 
     [Fact]
+    public async Task No_prompt_keeps_pipe_mode_on_a_terminal()
+    {
+        await using KestrelServer server = await KestrelServer.StartEchoAsync();
+        await using var terminal = PseudoTerminal.Start(server.Url, "--no-prompt");
+
+        await terminal.WaitForAsync("wsc: connected to");
+        await terminal.TypeAsync("plain line\r");
+        await terminal.WaitForAsync("plain line", occurrences: 2); // the terminal's echo of the input, then the reply
+        await terminal.TypeAsync("\u0004"); // Ctrl+D: end of input
+        int exitCode = await terminal.WaitForExitAsync();
+
+        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.DoesNotContain("/help lists the commands", terminal.Screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("< plain line", terminal.Screen, StringComparison.Ordinal); // no markers: pipe output
+    }
+
+    [Fact]
     public async Task Server_closing_while_the_prompt_waits_ends_the_session_with_its_code()
     {
         await using KestrelServer server = await KestrelServer.StartAsync(async context =>

@@ -275,6 +275,21 @@ public class WscOptionTests
     }
 
     [Fact]
+    public async Task Connect_timeout_bounds_a_server_that_accepts_tcp_but_never_answers()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start(); // the kernel completes the TCP handshake; nobody ever reads or answers
+        string url = $"ws://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/";
+
+        var clock = Stopwatch.StartNew();
+        WscResult result = await WscProcess.RunAsync([url, "--connect-timeout", "0.8"], closeStdin: false);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("not established within 0.8 s", result.Stderr, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"took {clock.Elapsed}"); // not the 30 s default
+    }
+
+    [Fact]
     public async Task Proxy_carries_the_connection()
     {
         await using KestrelServer server = await KestrelServer.StartEchoAsync();
