@@ -168,6 +168,12 @@ internal static class HttpUpgradeTransport
             }
         }
 
+        if (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
+        {
+            // MaxResponseHeadersLength: the server answered, with a head too large to be a handshake.
+            return new WebSocketFailureException(WebSocketFailure.HandshakeFailed, $"handshake failed: response headers too large ({ex.Message})", ex);
+        }
+
         if (ex.HttpRequestError is HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded)
         {
             return new WebSocketFailureException(WebSocketFailure.HandshakeFailed, $"handshake failed: the server's response is not valid HTTP/1.1 ({ex.Message})", ex);
