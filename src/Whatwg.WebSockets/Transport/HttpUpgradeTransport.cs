@@ -85,6 +85,13 @@ internal static class HttpUpgradeTransport
         // ws -> http and wss -> https for the HTTP layer; the request-target is the path and query (RFC 6455 §3).
         string httpScheme = url.Scheme == "wss" ? "https" : "http";
         var uri = new Uri(url.WithScheme(httpScheme).Href, UriKind.Absolute);
+        if (uri.UserInfo.Length != 0)
+        {
+            // HttpClient never uses user:password from the URL, but its diagnostics print the request URI:
+            // keep credentials out of it.
+            uri = new Uri(uri.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.UserInfo, UriFormat.UriEscaped), UriKind.Absolute);
+        }
+
         var request = new HttpRequestMessage(HttpMethod.Get, uri)
         {
             Version = HttpVersion.Version11,
