@@ -89,6 +89,13 @@ internal static class HttpUpgradeTransport
         // ws -> http and wss -> https for the HTTP layer; the request-target is the path and query (RFC 6455 §3).
         string httpScheme = url.Scheme == "wss" ? "https" : "http";
         var uri = new Uri(url.WithScheme(httpScheme).Href, UriKind.Absolute);
+        if (uri.UserInfo.Length != 0)
+        {
+            // HttpClient never uses user:password from the URL, but its diagnostics print the request URI:
+            // keep credentials out of it.
+            uri = new Uri(uri.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.UserInfo, UriFormat.UriEscaped), UriKind.Absolute);
+        }
+
         var request = new HttpRequestMessage(HttpMethod.Get, uri)
         {
             Version = HttpVersion.Version11,
@@ -170,6 +177,12 @@ internal static class HttpUpgradeTransport
             {
                 return new WebSocketFailureException(WebSocketFailure.ConnectFailed, $"could not connect to {url.Host}:{url.EffectivePort}: {socket.Message}", ex);
             }
+        }
+
+        if (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
+        {
+            // MaxResponseHeadersLength: the server answered, with a head too large to be a handshake.
+            return new WebSocketFailureException(WebSocketFailure.HandshakeFailed, $"handshake failed: response headers too large ({ex.Message})", ex);
         }
 
         if (ex.HttpRequestError is HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded)
