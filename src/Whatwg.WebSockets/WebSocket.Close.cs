@@ -40,6 +40,9 @@ public sealed partial class WebSocket
     public async ValueTask DisposeAsync()
     {
         Dispose();
+
+        // Waiting for the close event is reading it: held events (nobody has listened yet) flow now.
+        ReleaseEvents();
         TimeSpan wait = _options.CloseTimeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : _options.CloseTimeout + TimeSpan.FromSeconds(1);
         try
         {

@@ -213,7 +213,7 @@ public sealed partial class WebSocket : IDisposable, IAsyncDisposable
     internal static readonly TimeSpan EventHoldLimit = TimeSpan.FromSeconds(1);
 
     /// <inheritdoc />
-    public override string ToString() => $"WebSocket {Url} ({ReadyState})";
+    public override string ToString() => $"WebSocket {_url.WithoutCredentials().Href} ({(WebSocketReadyState)_readyState})";
 
     private static WhatwgUrl ParseUrl(string url, Uri? baseAddress)
     {

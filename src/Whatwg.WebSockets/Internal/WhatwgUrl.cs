@@ -150,6 +150,12 @@ internal sealed class WhatwgUrl
             ? this
             : new WhatwgUrl(Scheme, Username, Password, _host, Port, _pathSegments, _opaquePath, Query, fragment: null);
 
+    /// <summary>Returns a copy without username and password, for logs and diagnostics.</summary>
+    public WhatwgUrl WithoutCredentials() =>
+        Username.Length == 0 && Password.Length == 0
+            ? this
+            : new WhatwgUrl(Scheme, string.Empty, string.Empty, _host, Port, _pathSegments, _opaquePath, Query, Fragment);
+
     // --- Serializing -------------------------------------------------------------------------
 
     private static string SerializePath(string[]? segments, string? opaquePath)
