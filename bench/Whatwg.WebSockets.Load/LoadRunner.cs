@@ -99,6 +99,7 @@ internal static class LoadRunner
         Task sending = Task.WhenAll(open.Select(c => c.SendUntilAsync(deadline, cancellationToken)));
         long peakWorkingSet = clientIdle.WorkingSet;
         ServerSample? serverPeak = serverIdle;
+        TimeSpan nextProgress = TimeSpan.FromSeconds(10);
         while (!sending.IsCompleted)
         {
             await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken)).ConfigureAwait(false);
@@ -112,8 +113,9 @@ internal static class LoadRunner
                 }
             }
 
-            if (progress is not null && exchange.Elapsed.TotalSeconds % 10 < 1)
+            if (progress is not null && exchange.Elapsed >= nextProgress)
             {
+                nextProgress += TimeSpan.FromSeconds(10);
                 progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{exchange.Elapsed.TotalSeconds:0} s: sent {open.Sum(c => c.Sent)}, replies {open.Sum(c => c.RepliesReceived)}"));
             }
         }
@@ -237,13 +239,19 @@ internal sealed class LoadClient : IDisposable
         return client;
     }
 
-    /// <summary>Sends bursts of messages at the set interval, starting at a random phase, until <paramref name="deadline"/>.</summary>
+    /// <summary>Sends bursts of messages at the set interval (a fixed schedule, starting at a random phase) until <paramref name="deadline"/>.</summary>
     public async Task SendUntilAsync(DateTime deadline, CancellationToken cancellationToken)
     {
         TimeSpan interval = _settings.Interval;
         await Task.Delay(TimeSpan.FromTicks(Random.Shared.NextInt64(Math.Max(1, interval.Ticks))), cancellationToken).ConfigureAwait(false);
-        while (DateTime.UtcNow < deadline && Socket.ReadyState == WebSocketReadyState.Open)
+        using var timer = new PeriodicTimer(interval);
+        do
         {
+            if (DateTime.UtcNow >= deadline || Socket.ReadyState != WebSocketReadyState.Open)
+            {
+                break;
+            }
+
             for (int i = 0; i < _settings.Burst; i++)
             {
                 long sequence = Interlocked.Read(ref _sent);
@@ -252,9 +260,8 @@ internal sealed class LoadClient : IDisposable
                 Socket.Send(_buffer.AsSpan(0, length));
                 Interlocked.Increment(ref _sent);
             }
-
-            await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
         }
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
 
         if (Socket.ReadyState != WebSocketReadyState.Open)
         {

@@ -1,5 +1,9 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using Whatwg.WebSockets.Tests.Peers;
+using Xunit.Abstractions;
 
 namespace Whatwg.WebSockets.Tests.Reliability;
 
@@ -30,6 +34,9 @@ public sealed class OrderingPeersFixture : IAsyncLifetime
         "raw" => _raw!.Url($"/raw?{query}").ToString(),
         _ => throw new ArgumentOutOfRangeException(nameof(peer), peer, null),
     };
+
+    /// <summary>The raw server's port.</summary>
+    public int RawPort => _raw!.Port;
 
     /// <summary>What the Node peer wrote to stderr, for failure messages.</summary>
     public string NodeErrors => _node?.StandardError ?? "";
@@ -70,7 +77,7 @@ public sealed class OrderingPeersFixture : IAsyncLifetime
 /// Close frame has been read: so an <c>ok n=N</c> reason says all N messages arrived, in order, before it.
 /// </summary>
 [Collection(OrderingAndLoadCollection.Name)]
-public sealed class OrderingTests(OrderingPeersFixture peers) : IClassFixture<OrderingPeersFixture>
+public sealed class OrderingTests(OrderingPeersFixture peers, ITestOutputHelper output) : IClassFixture<OrderingPeersFixture>
 {
     private static readonly TimeSpan s_openTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(120);
@@ -97,8 +104,10 @@ public sealed class OrderingTests(OrderingPeersFixture peers) : IClassFixture<Or
             Send(socket, message);
         }
 
+        long queued = socket.BufferedAmount;
         socket.Close();
         CloseEvent close = await ClosedAsync(socket);
+        output.WriteLine($"{peer}: {queued} bytes still queued when Close() was called; {close}");
         AssertServerSaw(close, received: messages.Length, sent: 0);
     }
 
@@ -152,6 +161,7 @@ public sealed class OrderingTests(OrderingPeersFixture peers) : IClassFixture<Or
         Assert.Empty(errors);
         socket.Close();
         CloseEvent close = await ClosedAsync(socket);
+        output.WriteLine($"{peer}: {close}");
         AssertServerSaw(close, received: Threads * PerThread, sent: 0);
     }
 
@@ -243,6 +253,43 @@ public sealed class OrderingTests(OrderingPeersFixture peers) : IClassFixture<Or
         string expected = fault == "gap" ? "bad n=3 s=0 stream 0: expected seq 2, got 3" : "bad n=3 s=0 stream 0 seq 2: content differs";
         Assert.True(close.WasClean, close.ToString());
         Assert.StartsWith(expected, close.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>The raw server's frame check can fail: a message started inside an unfinished one is reported.</summary>
+    [Fact]
+    public async Task RawServerCheck_ReportsInterleavedFrames()
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, peers.RawPort);
+        NetworkStream stream = tcp.GetStream();
+        string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"GET /raw HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+        var head = new List<byte>();
+        byte[] one = new byte[1];
+        while (head.Count < 4 || !head[^4..].SequenceEqual("\r\n\r\n"u8.ToArray()))
+        {
+            await stream.ReadExactlyAsync(one).AsTask().WaitAsync(s_openTimeout);
+            head.Add(one[0]);
+        }
+
+        Assert.StartsWith("HTTP/1.1 101", Encoding.ASCII.GetString([.. head]), StringComparison.Ordinal);
+        byte[] mask = [0x11, 0x22, 0x33, 0x44];
+        byte[] first = OrderedMessage.Bytes(0, 0, 200, text: false);
+        byte[] second = OrderedMessage.Bytes(1, 0, 200, text: false);
+        await stream.WriteAsync(ScriptedServer.Frame(0x2, first[..100], fin: false, maskKey: mask));
+        await stream.WriteAsync(ScriptedServer.Frame(0x2, second, fin: true, maskKey: mask));
+        await stream.WriteAsync(ScriptedServer.Frame(0x0, first[100..], fin: true, maskKey: mask));
+        await stream.WriteAsync(ScriptedServer.Frame(0x8, [0x03, 0xE8], fin: true, maskKey: mask));
+
+        byte[] header = new byte[2];
+        await stream.ReadExactlyAsync(header).AsTask().WaitAsync(s_openTimeout);
+        Assert.Equal(0x88, header[0]);
+        byte[] payload = new byte[header[1] & 0x7F];
+        await stream.ReadExactlyAsync(payload).AsTask().WaitAsync(s_openTimeout);
+        string reason = Encoding.UTF8.GetString(payload, 2, payload.Length - 2);
+        Assert.StartsWith("bad ", reason, StringComparison.Ordinal);
+        Assert.Contains("frames interleaved", reason, StringComparison.Ordinal);
     }
 
     private async Task<WebSocket> OpenAsync(string peer, string query, Action<MessageEvent>? onMessage = null)
