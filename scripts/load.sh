@@ -5,6 +5,8 @@
 #
 # Usage: scripts/load.sh [options]          default: 10,000 connections x 60 s, server in its own process
 #   --connections N [10000]  --duration S [60]  --interval MS [1000]  --burst N [1]
+#   --window N [16]: at most N unanswered messages per connection; a tick that would pass it is skipped and
+#                    counted, so an overloaded machine lowers the rate instead of queueing without bound
 #   --min-size B [32]  --max-size B [256]  --connect-concurrency N [64]
 #   --server process|inproc|ws://127.0.0.1:PORT/load [process]
 # Example, the CI-sized run: scripts/load.sh --connections 1000 --duration 10 --interval 250

@@ -6,7 +6,7 @@ using Whatwg.WebSockets.Load;
 // load server [--port P] the server alone: prints `listening <port>`, answers a `stats` line on stdin, exits when stdin ends
 //
 // run options (defaults in brackets):
-//   --connections N [10000]  --duration S [60]  --interval MS [1000]  --burst N [1]
+//   --connections N [10000]  --duration S [60]  --interval MS [1000]  --burst N [1]  --window N [16] (most unanswered per connection)
 //   --min-size B [32]  --max-size B [256]  --connect-concurrency N [64]
 //   --server process|inproc|ws://host:port/load [process]: a child `load server`, Kestrel in this process, or a given server
 // Exit code 0 when every connection opened and closed cleanly and nothing was lost, duplicated, reordered or corrupt.
@@ -36,7 +36,7 @@ if (mode == "server")
 
 if (mode != "run")
 {
-    Console.Error.WriteLine("usage: load run [--connections N] [--duration S] [--interval MS] [--burst N] [--min-size B] [--max-size B] [--connect-concurrency N] [--server process|inproc|URL]");
+    Console.Error.WriteLine("usage: load run [--connections N] [--duration S] [--interval MS] [--burst N] [--window N] [--min-size B] [--max-size B] [--connect-concurrency N] [--server process|inproc|URL]");
     Console.Error.WriteLine("       load server [--port P]");
     return 2;
 }
@@ -47,6 +47,7 @@ var settings = new LoadSettings
     Duration = TimeSpan.FromSeconds(Int("duration", 60)),
     Interval = TimeSpan.FromMilliseconds(Int("interval", 1000)),
     Burst = Int("burst", 1),
+    Window = Int("window", 16),
     MinSize = Int("min-size", 32),
     MaxSize = Int("max-size", 256),
     ConnectConcurrency = Int("connect-concurrency", 64),
