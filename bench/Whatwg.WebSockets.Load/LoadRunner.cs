@@ -373,6 +373,9 @@ internal sealed class LoadReport
 
     public string? FirstProblem { get; private set; }
 
+    /// <summary>Connections not closed cleanly, by the failure their close event carried.</summary>
+    public SortedDictionary<string, int> FailureKinds { get; } = new(StringComparer.Ordinal);
+
     public long ClientSent { get; private set; }
 
     /// <summary>Send ticks skipped because the connection's window of unanswered messages was full.</summary>
@@ -448,7 +451,7 @@ internal sealed class LoadReport
         }
 
         Check(Opened == Settings.Connections, $"{OpenFailures} of {Settings.Connections} connections did not open (first: {FirstOpenError})");
-        Check(ClosedCleanly == Opened, $"{NotClean} connections did not close cleanly with 1000");
+        Check(ClosedCleanly == Opened, $"{NotClean} connections did not close cleanly with 1000 ({string.Join(", ", FailureKinds.Select(k => $"{k.Key}: {k.Value}"))})");
         Check(WithoutServerCounts == 0, $"{WithoutServerCounts} close reasons without the server's counts");
         Check(Lost == 0 && Duplicated == 0 && Reordered == 0 && Corrupt == 0, $"lost {Lost}, duplicated {Duplicated}, reordered {Reordered}, corrupt {Corrupt}");
         Check(ClientSent == ServerReceived && ServerSent == ClientReceived, $"counts differ: client sent {ClientSent}, server received {ServerReceived}; server sent {ServerSent}, client received {ClientReceived}");
@@ -479,7 +482,9 @@ internal sealed class LoadReport
             else
             {
                 NotClean++;
-                FirstProblem ??= $"connection {client.Id}: {close?.ToString() ?? "no close event"}";
+                FirstProblem ??= $"connection {client.Id}: {close?.ToString() ?? "no close event"}{(close?.Failure is { } failure ? $" ({failure.Failure}: {failure.Message})" : "")}{(client.FirstError is { } first ? $"; {first}" : "")}";
+                string kind = close?.Failure?.Failure.ToString() ?? $"code {close?.Code}";
+                FailureKinds[kind] = FailureKinds.GetValueOrDefault(kind) + 1;
             }
 
             if (client.FirstError is { } error)
