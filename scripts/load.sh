@@ -8,6 +8,7 @@
 #   --window N [16]: at most N unanswered messages per connection; a tick that would pass it is skipped and
 #                    counted, so an overloaded machine lowers the rate instead of queueing without bound
 #   --min-size B [32]  --max-size B [256]  --connect-concurrency N [64]
+#   --drain S [60]: how long each connection waits for its last replies; --keepalive S [20]: ping interval, 0 = off
 #   --server process|inproc|ws://127.0.0.1:PORT/load [process]
 # Example, the CI-sized run: scripts/load.sh --connections 1000 --duration 10 --interval 250
 # Each connection is one descriptor in the client and one in the server (twice that with --server inproc),

@@ -40,6 +40,9 @@ internal sealed record LoadSettings
     /// <summary>How long, after the last send, a connection waits for the replies to its messages before it closes anyway.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The client's keep-alive ping interval (the library's default, 20 s); zero turns keep-alive off.</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(20);
+
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
         $"{Connections} connections x {Duration.TotalSeconds:0.#} s, {Burst} message(s) of {MinSize}-{MaxSize} bytes every {Interval.TotalMilliseconds:0.#} ms per connection, at most {Window} unanswered");
@@ -63,6 +66,7 @@ internal static class LoadRunner
             CloseTimeout = settings.CloseTimeout,
             Dispatch = EventDispatch.ThreadPool,
             Compression = null,
+            KeepAliveInterval = settings.KeepAliveInterval,
         };
 
         var wall = Stopwatch.StartNew();

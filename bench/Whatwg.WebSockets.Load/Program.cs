@@ -8,6 +8,7 @@ using Whatwg.WebSockets.Load;
 // run options (defaults in brackets):
 //   --connections N [10000]  --duration S [60]  --interval MS [1000]  --burst N [1]  --window N [16] (most unanswered per connection)
 //   --min-size B [32]  --max-size B [256]  --connect-concurrency N [64]
+//   --drain S [60] (how long to wait for the last replies)  --keepalive S [20] (client ping interval; 0: off)
 //   --server process|inproc|ws://host:port/load [process]: a child `load server`, Kestrel in this process, or a given server
 // Exit code 0 when every connection opened and closed cleanly and nothing was lost, duplicated, reordered or corrupt.
 string mode = args.Length > 0 ? args[0] : "run";
@@ -36,7 +37,7 @@ if (mode == "server")
 
 if (mode != "run")
 {
-    Console.Error.WriteLine("usage: load run [--connections N] [--duration S] [--interval MS] [--burst N] [--window N] [--min-size B] [--max-size B] [--connect-concurrency N] [--server process|inproc|URL]");
+    Console.Error.WriteLine("usage: load run [--connections N] [--duration S] [--interval MS] [--burst N] [--window N] [--min-size B] [--max-size B] [--connect-concurrency N] [--drain S] [--keepalive S] [--server process|inproc|URL]");
     Console.Error.WriteLine("       load server [--port P]");
     return 2;
 }
@@ -48,6 +49,8 @@ var settings = new LoadSettings
     Interval = TimeSpan.FromMilliseconds(Int("interval", 1000)),
     Burst = Int("burst", 1),
     Window = Int("window", 16),
+    DrainTimeout = TimeSpan.FromSeconds(Int("drain", 60)),
+    KeepAliveInterval = TimeSpan.FromSeconds(Int("keepalive", 20)),
     MinSize = Int("min-size", 32),
     MaxSize = Int("max-size", 256),
     ConnectConcurrency = Int("connect-concurrency", 64),
