@@ -14,6 +14,9 @@ cd "$ROOT"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# The load test holds about 2,000 sockets in one process; raise the soft open-files limit to the hard one.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
 FILTER="${1:-}"
 SOLUTION="${TEST_SOLUTION:-Whatwg.WebSockets.slnx}"
 read -r -a PROJECTS <<< "${TEST_PROJECTS:-tests/Whatwg.WebSockets.Protocol.Tests/Whatwg.WebSockets.Protocol.Tests.csproj tests/Whatwg.WebSockets.Tests/Whatwg.WebSockets.Tests.csproj tests/Whatwg.WebSockets.Cli.Tests/Whatwg.WebSockets.Cli.Tests.csproj}"
