@@ -192,6 +192,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
         TimeSpan expected = TimeSpan.FromMilliseconds(IntervalMs + TimeoutMs);
         Assert.InRange(figures.OpenToClose!.Value, expected - TimeSpan.FromMilliseconds(100), expected + TimeSpan.FromSeconds(3));
+        await server.Completion.WaitAsync(FailureEventLog.Wait); // the server's handler sets 'dropped' once it sees our FIN
         Assert.True(dropped);
         await FinishAsync(server, figures, $"5 bytes of a frame then silence; detected {figures.OpenToClose.Value.TotalMilliseconds:0} ms after open (interval+timeout {expected.TotalMilliseconds} ms)");
     }
@@ -235,6 +236,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
         TimeSpan closing = Stopwatch.GetElapsedTime(closeCalled, closedAt);
         Assert.InRange(closing, closeTimeout - TimeSpan.FromMilliseconds(100), closeTimeout + TimeSpan.FromSeconds(3));
+        await server.Completion.WaitAsync(FailureEventLog.Wait); // the server's handler sets 'dropped' once it sees our FIN
         Assert.True(dropped);
         await FinishAsync(server, figures, $"5 bytes of a frame, silence, then Close(); closed {closing.TotalMilliseconds:0} ms later (close timeout {closeTimeout.TotalSeconds} s)");
     }
@@ -353,6 +355,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         TimeSpan closing = Stopwatch.GetElapsedTime(closeCalled, closedAt);
         Assert.InRange(closing, closeTimeout - TimeSpan.FromMilliseconds(100), closeTimeout + TimeSpan.FromSeconds(3));
         FailureEventLog.AssertCloseFrame(clientClose, 1000);
+        await server.Completion.WaitAsync(FailureEventLog.Wait); // the server's handler sets 'dropped' once it sees our FIN
         Assert.True(dropped);
         await FinishAsync(server, figures, $"close unanswered; closed {closing.TotalMilliseconds:0} ms after Close() (timeout {closeTimeout.TotalSeconds} s)");
     }

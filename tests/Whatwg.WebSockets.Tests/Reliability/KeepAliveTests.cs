@@ -115,6 +115,7 @@ public sealed class KeepAliveTests(ITestOutputHelper output)
         TimeSpan detected = figures.OpenToClose!.Value;
         output.WriteLine($"sending 1 KiB every 25 ms ({sends} sends); expected {expected.TotalMilliseconds} ms; detected after {detected.TotalMilliseconds:0} ms");
         Assert.InRange(detected, expected - TimeSpan.FromMilliseconds(100), expected + s_slack);
+        await server.Completion.WaitAsync(FailureEventLog.Wait); // the server's handler sets 'dropped' once it sees our FIN
         Assert.True(dropped);
         output.WriteLine(await ScenarioRun.AssertNoLeakAsync(figures, server.Port));
     }
@@ -177,6 +178,7 @@ public sealed class KeepAliveTests(ITestOutputHelper output)
         TimeSpan total = figures.OpenToClose!.Value;
         output.WriteLine($"open for {total.TotalMilliseconds:0} ms; 3 echoes over ~900 ms, then silence; expected detection {expected.TotalMilliseconds} ms after the last echo");
         Assert.True(total > TimeSpan.FromMilliseconds(900) + expected - TimeSpan.FromMilliseconds(100), $"failed too early: {total.TotalMilliseconds:0} ms after open");
+        await server.Completion.WaitAsync(FailureEventLog.Wait); // the server's handler sets 'dropped' once it sees our FIN
         Assert.True(dropped);
         output.WriteLine(await ScenarioRun.AssertNoLeakAsync(figures, server.Port));
     }
