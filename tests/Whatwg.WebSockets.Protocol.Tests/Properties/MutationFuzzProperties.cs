@@ -168,6 +168,10 @@ public class MutationFuzzProperties(ITestOutputHelper output)
             && (whole.Violation == split.Violation
                 || (deflate is not null && s_payloadViolations.Contains(whole.Violation) && s_payloadViolations.Contains(split.Violation)));
         Assert.True(sameOutcome, $"fed whole: {whole}{Environment.NewLine}fed in reads: {split}");
+        if (whole.Violation != split.Violation)
+        {
+            stats.Count("payload_violation_order_differs");
+        }
 
         foreach (FeedResult result in new[] { whole, split })
         {
