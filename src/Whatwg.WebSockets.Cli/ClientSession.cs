@@ -147,7 +147,7 @@ internal sealed class ClientSession : IDisposable
     {
         string protocol = socket.Protocol.Length > 0 ? $", subprotocol {socket.Protocol}" : string.Empty;
         string extensions = socket.Extensions.Length > 0 ? $", extensions {socket.Extensions}" : string.Empty;
-        return $"wsc: connected to {socket.Url}{protocol}{extensions}";
+        return $"wsc: connected to {MessageFormatter.WithoutCredentials(socket.Url)}{protocol}{extensions}";
     }
 
     /// <summary>
@@ -317,8 +317,11 @@ internal sealed class ClientSession : IDisposable
         }
     }
 
-    /// <summary>/ping [data]: sends a Ping and reports its Pong with the round-trip time, or why none came.</summary>
-    private static async Task PingCommandAsync(WebSocket socket, InteractiveTerminal terminal, string data)
+    /// <summary>
+    /// /ping [data]: sends a Ping (without data: 8 bytes unique to it, so no other Pong can answer it) and reports
+    /// its Pong with the round-trip time, or that none came within the keep-alive timeout.
+    /// </summary>
+    private async Task PingCommandAsync(WebSocket socket, InteractiveTerminal terminal, string data)
     {
         byte[] payload = System.Text.Encoding.UTF8.GetBytes(data);
         if (payload.Length > 125)
@@ -327,17 +330,23 @@ internal sealed class ClientSession : IDisposable
             return;
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        TimeSpan limit = _settings.Options.KeepAliveTimeout;
+        using var timeout = new CancellationTokenSource(limit);
+        string shown = MessageFormatter.DescribeControlData(payload);
         try
         {
-            Task<TimeSpan> pong = socket.PingAsync(payload, timeout.Token);
-            terminal.Print(InteractiveTerminal.Kind.Outgoing, $"[ping{MessageFormatter.DescribeControlData(payload)}]");
+            Task<TimeSpan> pong = payload.Length == 0 ? socket.PingAsync(timeout.Token) : socket.PingAsync(payload, timeout.Token);
+            if (!_settings.ShowPing)
+            {
+                terminal.Print(InteractiveTerminal.Kind.Outgoing, $"[ping{shown}]"); // --show-ping prints the frame itself
+            }
+
             TimeSpan roundTrip = await pong.ConfigureAwait(false);
-            terminal.Print(InteractiveTerminal.Kind.Status, $"pong{MessageFormatter.DescribeControlData(payload)} after {roundTrip.TotalMilliseconds:0.###} ms");
+            terminal.Print(InteractiveTerminal.Kind.Status, $"pong{shown} after {roundTrip.TotalMilliseconds:0.###} ms");
         }
         catch (OperationCanceledException)
         {
-            terminal.Print(InteractiveTerminal.Kind.Error, "/ping: no pong within 30 s");
+            terminal.Print(InteractiveTerminal.Kind.Error, $"/ping: no pong within {limit.TotalSeconds:0.###} s (--ping-timeout)");
         }
         catch (InvalidStateErrorException ex)
         {

@@ -112,6 +112,17 @@ internal static class MessageFormatter
 
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>The URL for display: without the user:password a URL may carry, which wsc never prints.</summary>
+    public static string WithoutCredentials(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.UserInfo.Length == 0)
+        {
+            return url;
+        }
+
+        return new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri.AbsoluteUri;
+    }
+
     /// <summary>A close code with its meaning, e.g. <c>1000 (normal)</c> or <c>4001 (private use)</c>.</summary>
     public static string DescribeCloseCode(int code)
     {

@@ -41,8 +41,8 @@ internal static class Program
             /close [code [reason]]   start the closing handshake (code 1000 or 3000-4999)
             /binary HEX              send a binary message, e.g. /binary 48 69 or /binary 4869
             /file PATH               send a file's contents as one binary message
-            /ping [data]             send a ping (data as UTF-8, at most 125 bytes); its pong is shown
-                                     with the round-trip time
+            /ping [data]             send a ping (data as UTF-8, at most 125 bytes; none: 8 unique bytes);
+                                     its pong is shown with the round-trip time
             /help                    list the commands
             /quit                    close with 1000 and exit (also Ctrl+D on an empty line)
           A line starting with '//' sends the text from its second '/' on.

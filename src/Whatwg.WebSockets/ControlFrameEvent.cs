@@ -16,7 +16,7 @@ public enum FrameDirection
     /// <summary>The server sent it.</summary>
     Received,
 
-    /// <summary>This client queued it: a keep-alive ping, the automatic answer to the server's ping, or <see cref="WebSocket.PingAsync"/>.</summary>
+    /// <summary>This client queued it: a keep-alive ping, the automatic answer to the server's ping, or <see cref="WebSocket.PingAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
     Sent,
 }
 

@@ -125,6 +125,25 @@ public class WscOptionTests
     }
 
     [Fact]
+    public async Task A_password_in_the_url_is_never_printed()
+    {
+        await using KestrelServer server = await KestrelServer.StartEchoAsync();
+        string url = server.Url.Replace("ws://", "ws://alice:pa55word@", StringComparison.Ordinal);
+
+        WscResult connect = await WscProcess.RunAsync([url, "-v", "-x", "hi", "-n", "1"], closeStdin: false);
+        WscResult bench = await WscProcess.RunAsync(["bench", url, "-c", "1", "-d", "0.5", "--warmup", "0"]);
+
+        Assert.True(connect.ExitCode == 0, connect.ToString());
+        Assert.True(bench.ExitCode == 0, bench.ToString());
+        Assert.Contains("wsc: connected to ws://127.0.0.1:", connect.Stderr, StringComparison.Ordinal);
+        foreach (WscResult result in new[] { connect, bench })
+        {
+            Assert.DoesNotContain("pa55word", result.Stdout + result.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToBase64String("alice:pa55word"u8), result.Stdout + result.Stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Verbose_shows_the_response_of_a_refused_handshake()
     {
         await using KestrelServer server = await KestrelServer.StartAsync(async context =>

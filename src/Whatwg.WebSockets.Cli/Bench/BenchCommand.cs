@@ -220,7 +220,7 @@ internal static class BenchCommand
         {
             await error.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"wsc: bench: {settings.Connections} connection{(settings.Connections == 1 ? string.Empty : "s")} to {settings.Url}, {settings.Warmup.TotalSeconds:0.###} s warm-up, then {settings.Duration.TotalSeconds:0.###} s measured")).ConfigureAwait(false);
+                $"wsc: bench: {settings.Connections} connection{(settings.Connections == 1 ? string.Empty : "s")} to {settings.DisplayUrl}, {settings.Warmup.TotalSeconds:0.###} s warm-up, then {settings.Duration.TotalSeconds:0.###} s measured")).ConfigureAwait(false);
 
             // A live progress bar only when a person is watching: stdout and stderr both a terminal.
             bool terminal = !Console.IsOutputRedirected && !Console.IsErrorRedirected;

@@ -211,8 +211,13 @@ internal sealed class BenchConnection : IDisposable
     public void Dispose()
     {
         Socket.Dispose();
-        _window.Dispose();
-        _closed.Dispose();
+
+        // The close listener uses these; until the close event has run they are left to the collector.
+        if (Socket.WhenClosed.IsCompleted)
+        {
+            _window.Dispose();
+            _closed.Dispose();
+        }
     }
 
     private void Send(long sentAt)

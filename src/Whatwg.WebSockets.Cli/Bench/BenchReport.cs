@@ -29,7 +29,7 @@ internal static class BenchReport
         string cyan = terminal ? "\e[36m" : string.Empty;
         string reset = terminal ? "\e[0m" : string.Empty;
 
-        text.Append(CultureInfo.InvariantCulture, $"wsc bench: {settings.Url}").AppendLine();
+        text.Append(CultureInfo.InvariantCulture, $"wsc bench: {settings.DisplayUrl}").AppendLine();
         text.Append(CultureInfo.InvariantCulture, $"{Plural(settings.Connections, "connection")}, {settings.Size}-byte {(settings.Binary ? "binary" : "text")} messages, {settings.InFlight} in flight each")
             .Append(result.Extensions.Contains("permessage-deflate", StringComparison.Ordinal) ? ", deflate on" : string.Empty)
             .AppendLine();
@@ -101,7 +101,7 @@ internal static class BenchReport
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            json.WriteString("url", settings.Url);
+            json.WriteString("url", settings.DisplayUrl);
             json.WriteNumber("connections", settings.Connections);
             json.WriteNumber("connected", result.Opened);
             json.WriteNumber("size", settings.Size);

@@ -6,6 +6,9 @@ internal sealed record BenchSettings
     /// <summary>The server's URL; set to the embedded server's when none was given.</summary>
     public required string Url { get; init; }
 
+    /// <summary>The URL as printed: without user:password.</summary>
+    public string DisplayUrl => MessageFormatter.WithoutCredentials(Url);
+
     /// <summary>How many connections run at once.</summary>
     public int Connections { get; init; } = 10;
 

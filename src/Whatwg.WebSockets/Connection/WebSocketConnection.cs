@@ -61,8 +61,9 @@ internal sealed class WebSocketConnection
     private bool _writing;              // under _lock
     private long _lastWriteEnded;       // Stopwatch ticks, under _lock
 
-    // Pings sent by PingAsync that no Pong has answered yet, oldest first; under _lock.
-    private readonly List<PendingPing> _pings = [];
+    // Pings sent by PingAsync (and keep-alive pings sent while one waits) that no Pong has answered yet,
+    // oldest first; created on first use, under _lock.
+    private List<PendingPing>? _pings;
 
     public WebSocketConnection(Stream stream, ProtocolEngine engine, IConnectionEvents events, WebSocketOptions options)
     {
@@ -134,90 +135,91 @@ internal sealed class WebSocketConnection
         return true;
     }
 
-    /// <summary>Queues a Ping with up to 125 bytes of payload.</summary>
-    public bool SendPing(ReadOnlySpan<byte> payload)
+    /// <summary>Queues a keep-alive Ping with up to 125 bytes of payload.</summary>
+    public bool SendPing(ReadOnlySpan<byte> payload) => QueuePing(payload, null);
+
+    /// <summary>
+    /// Queues a Ping and completes with the round-trip time when a Pong with the same data arrives. A Pong
+    /// answers its Ping and every earlier one still waiting (RFC 6455 §5.5.3 lets a peer answer only the most
+    /// recent). Fails with <see cref="InvalidStateErrorException"/> when the connection ends first; cancelling
+    /// stops the wait, not the Ping.
+    /// </summary>
+    public Task<TimeSpan> PingAsync(byte[] data, CancellationToken cancellationToken)
+    {
+        var ping = new PendingPing(data);
+        if (cancellationToken.CanBeCanceled)
+        {
+            // Registered before the ping is published (under the lock below), so whoever completes it sees the
+            // registration and disposes it. The callback only cancels the task: the entry stays in the list, so
+            // a Pong that answers a later ping still passes it (and prunes it).
+            ping.Registration = cancellationToken.UnsafeRegister(
+                static (state, token) => ((PendingPing)state!).Completion!.TrySetCanceled(token), ping);
+        }
+
+        if (!QueuePing(data, ping))
+        {
+            ping.Registration.Dispose();
+            return Task.FromException<TimeSpan>(new InvalidStateErrorException("PingAsync() needs an open connection; the closing handshake has begun."));
+        }
+
+        return ping.Completion!.Task;
+    }
+
+    /// <summary>
+    /// Queues a Ping and, under the same lock, its place among the pings waiting for a Pong (a keep-alive ping
+    /// too while a PingAsync waits, since its Pong answers those before it) and its event, so the
+    /// event is queued before the frame can be written and so before its Pong can be reported.
+    /// </summary>
+    private bool QueuePing(ReadOnlySpan<byte> payload, PendingPing? ping)
     {
         lock (_lock)
         {
             bool wasEmpty = _engine.Output.IsEmpty;
-            if (!_engine.TrySendPing(payload))
+            if (Volatile.Read(ref _terminated) != 0 || !_engine.TrySendPing(payload))
             {
                 return false;
+            }
+
+            if (ping is not null || _pings is { Count: > 0 })
+            {
+                (_pings ??= []).Add(ping ?? new PendingPing(payload.ToArray(), completion: false));
             }
 
             if (wasEmpty)
             {
                 _writeSignal.Set();
             }
-        }
 
-        if (_events.WantsControlFrames)
-        {
-            _events.OnControlFrame(ControlFrameKind.Ping, FrameDirection.Sent, payload.ToArray());
+            if (_events.WantsControlFrames)
+            {
+                _events.OnControlFrame(ControlFrameKind.Ping, FrameDirection.Sent, ping?.Data ?? payload.ToArray());
+            }
         }
 
         return true;
     }
 
-    /// <summary>
-    /// Queues a Ping and completes with the round-trip time when a Pong with the same data arrives. A Pong
-    /// answers its Ping and every earlier one still waiting (RFC 6455 §5.5.3 lets a peer answer only the most
-    /// recent). Fails with <see cref="InvalidStateErrorException"/> when the connection ends first.
-    /// </summary>
-    public Task<TimeSpan> PingAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        var ping = new PendingPing(data.ToArray());
-        lock (_lock)
-        {
-            if (Volatile.Read(ref _terminated) != 0 || !_engine.TrySendPing(ping.Data))
-            {
-                return Task.FromException<TimeSpan>(new InvalidStateErrorException("PingAsync() needs an open connection; the closing handshake has begun."));
-            }
-
-            _pings.Add(ping);
-            _writeSignal.Set();
-        }
-
-        if (_events.WantsControlFrames)
-        {
-            _events.OnControlFrame(ControlFrameKind.Ping, FrameDirection.Sent, ping.Data);
-        }
-
-        if (cancellationToken.CanBeCanceled)
-        {
-            ping.Registration = cancellationToken.UnsafeRegister(
-                static (state, token) =>
-                {
-                    var (connection, pending) = ((WebSocketConnection, PendingPing))state!;
-                    lock (connection._lock)
-                    {
-                        connection._pings.Remove(pending);
-                    }
-
-                    pending.Completion.TrySetCanceled(token);
-                },
-                (this, ping));
-        }
-
-        // Terminated between the check and the registration: nothing will answer.
-        if (Volatile.Read(ref _terminated) != 0)
-        {
-            FailPendingPings();
-        }
-
-        return ping.Completion.Task;
-    }
-
+    /// <summary>A Pong arrived while pings wait: it answers the oldest ping with its data and every ping before that one.</summary>
     private void OnPong(byte[] data)
     {
-        List<PendingPing>? answered = null;
+        PendingPing[]? answered = null;
         lock (_lock)
         {
-            int index = _pings.FindIndex(p => p.Data.AsSpan().SequenceEqual(data));
+            List<PendingPing>? pings = _pings;
+            int index = -1;
+            for (int i = 0; pings is not null && i < pings.Count; i++)
+            {
+                if (pings[i].Data.AsSpan().SequenceEqual(data))
+                {
+                    index = i;
+                    break;
+                }
+            }
+
             if (index >= 0)
             {
-                answered = _pings.GetRange(0, index + 1);
-                _pings.RemoveRange(0, index + 1);
+                answered = [.. pings!.GetRange(0, index + 1)];
+                pings.RemoveRange(0, index + 1);
             }
         }
 
@@ -227,7 +229,7 @@ internal sealed class WebSocketConnection
             foreach (PendingPing ping in answered)
             {
                 ping.Registration.Dispose();
-                ping.Completion.TrySetResult(Stopwatch.GetElapsedTime(ping.SentAt, now));
+                ping.Completion?.TrySetResult(Stopwatch.GetElapsedTime(ping.SentAt, now));
             }
         }
     }
@@ -237,6 +239,11 @@ internal sealed class WebSocketConnection
         PendingPing[] pending;
         lock (_lock)
         {
+            if (_pings is not { Count: > 0 })
+            {
+                return;
+            }
+
             pending = [.. _pings];
             _pings.Clear();
         }
@@ -244,7 +251,7 @@ internal sealed class WebSocketConnection
         foreach (PendingPing ping in pending)
         {
             ping.Registration.Dispose();
-            ping.Completion.TrySetException(new InvalidStateErrorException("The connection closed before the server answered the ping."));
+            ping.Completion?.TrySetException(new InvalidStateErrorException("The connection closed before the server answered the ping."));
         }
     }
 
@@ -425,24 +432,22 @@ internal sealed class WebSocketConnection
                 undelivered = _events.OnMessage(frame);
                 break;
             case ReceivedKind.Ping:
-                bool answered;
                 lock (_lock)
                 {
-                    long before = _engine.Output.Length;
-                    _engine.OnPingReceived(frame.Bytes);
-                    answered = _engine.Output.Length != before;
-                    if (answered && before == 0)
+                    bool wasEmpty = _engine.Output.IsEmpty;
+                    bool answered = _engine.OnPingReceived(frame.Bytes);
+                    if (answered && wasEmpty)
                     {
                         _writeSignal.Set();
                     }
-                }
 
-                if (_events.WantsControlFrames)
-                {
-                    _events.OnControlFrame(ControlFrameKind.Ping, FrameDirection.Received, frame.Bytes);
-                    if (answered)
+                    if (_events.WantsControlFrames)
                     {
-                        _events.OnControlFrame(ControlFrameKind.Pong, FrameDirection.Sent, frame.Bytes);
+                        _events.OnControlFrame(ControlFrameKind.Ping, FrameDirection.Received, frame.Bytes);
+                        if (answered)
+                        {
+                            _events.OnControlFrame(ControlFrameKind.Pong, FrameDirection.Sent, frame.Bytes);
+                        }
                     }
                 }
 
@@ -454,7 +459,7 @@ internal sealed class WebSocketConnection
                     _events.OnControlFrame(ControlFrameKind.Pong, FrameDirection.Received, frame.Bytes);
                 }
 
-                if (_pings.Count != 0)
+                if (Volatile.Read(ref _pings) is { Count: > 0 })
                 {
                     OnPong(frame.Bytes);
                 }
@@ -828,13 +833,14 @@ internal sealed class WebSocketConnection
         _events.OnClosed(closure);
     }
 
-    private sealed class PendingPing(byte[] data)
+    /// <summary>A ping waiting for its Pong: from PingAsync (with a completion), or a keep-alive ping sent meanwhile (without).</summary>
+    private sealed class PendingPing(byte[] data, bool completion = true)
     {
         public byte[] Data { get; } = data;
 
         public long SentAt { get; } = Stopwatch.GetTimestamp();
 
-        public TaskCompletionSource<TimeSpan> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<TimeSpan>? Completion { get; } = completion ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
 
         public CancellationTokenRegistration Registration { get; set; }
     }

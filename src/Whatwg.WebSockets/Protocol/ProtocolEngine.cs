@@ -138,14 +138,17 @@ internal sealed class ProtocolEngine
     /// <summary>
     /// RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in response,
     /// unless it already received a Close frame." We also stop once our own Close is out, since
-    /// §5.5.1 forbids any frame after it.
+    /// §5.5.1 forbids any frame after it. Returns true when a Pong was queued.
     /// </summary>
-    public void OnPingReceived(ReadOnlySpan<byte> payload)
+    public bool OnPingReceived(ReadOnlySpan<byte> payload)
     {
-        if (!CloseSent && !CloseReceived)
+        if (CloseSent || CloseReceived)
         {
-            WriteControl(Opcode.Pong, payload);
+            return false;
         }
+
+        WriteControl(Opcode.Pong, payload);
+        return true;
     }
 
     /// <summary>

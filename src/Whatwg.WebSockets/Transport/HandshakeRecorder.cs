@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Whatwg.WebSockets.Internal;
 
 namespace Whatwg.WebSockets.Transport;
 
@@ -25,10 +26,11 @@ internal static class HandshakeRecorder
 
     /// <summary>From the request handed to the HTTP stack (which adds Host, and may add proxy or cookie fields unseen here).</summary>
     public static HandshakeDetails FromRequestMessage(
-        HttpRequestMessage request, int statusCode, string reasonPhrase, IReadOnlyList<KeyValuePair<string, string>> responseHeaders)
+        HttpRequestMessage request, WhatwgUrl url, int statusCode, string reasonPhrase, IReadOnlyList<KeyValuePair<string, string>> responseHeaders)
     {
-        Uri uri = request.RequestUri!;
-        var headers = new List<KeyValuePair<string, string>> { new("Host", uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}") };
+        // The Host the HTTP stack sends, as SocketTransport writes it: an IPv6 host keeps its brackets.
+        string host = url.Port is int port ? $"{url.Host}:{port}" : url.Host;
+        var headers = new List<KeyValuePair<string, string>> { new("Host", host) };
         foreach (KeyValuePair<string, HeaderStringValues> header in request.Headers.NonValidated)
         {
             foreach (string value in header.Value)
@@ -37,6 +39,6 @@ internal static class HandshakeRecorder
             }
         }
 
-        return new HandshakeDetails($"GET {uri.PathAndQuery} HTTP/1.1", headers, statusCode, reasonPhrase, [.. responseHeaders]);
+        return new HandshakeDetails($"GET {url.PathAndQuery} HTTP/1.1", headers, statusCode, reasonPhrase, [.. responseHeaders]);
     }
 }

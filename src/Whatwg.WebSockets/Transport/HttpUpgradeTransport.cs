@@ -60,7 +60,7 @@ internal static class HttpUpgradeTransport
             HandshakeResult result = HandshakeResponseValidator.Validate(
                 (int)response.StatusCode, response.ReasonPhrase, headers, key, protocols, deflate);
             HandshakeDetails? details = options.CollectHandshakeDetails
-                ? HandshakeRecorder.FromRequestMessage(request, (int)response.StatusCode, response.ReasonPhrase ?? string.Empty, headers)
+                ? HandshakeRecorder.FromRequestMessage(request, url, (int)response.StatusCode, response.ReasonPhrase ?? string.Empty, headers)
                 : null;
             if (!result.Succeeded)
             {

@@ -214,8 +214,10 @@ internal static class SocketTransport
         }
     }
 
-    /// <summary>Writes the opening handshake's request in one write, from a pooled buffer.</summary>
-    /// <summary>Sends the opening handshake request; returns its text when the options ask to keep it, else null.</summary>
+    /// <summary>
+    /// Writes the opening handshake's request in one write, from a pooled buffer; returns its text when the options
+    /// ask to keep it (<see cref="WebSocketOptions.CollectHandshakeDetails"/>), else null.
+    /// </summary>
     private static async Task<string?> SendRequestAsync(
         Stream stream,
         WhatwgUrl url,

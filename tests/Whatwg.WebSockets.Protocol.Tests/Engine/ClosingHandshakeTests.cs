@@ -64,7 +64,7 @@ public class ClosingHandshakeTests
         Assert.False(engine.TrySendUtf8("x"u8));
         Assert.False(engine.TrySendPing([]));
         engine.StartClosingHandshake(1001, default);
-        engine.OnPingReceived([1]);
+        Assert.False(engine.OnPingReceived([1]));
 
         Assert.Equal(afterClose, Output(engine));
         Assert.Equal(0, engine.OutputPayloadBytes);
@@ -230,7 +230,7 @@ public class ClosingHandshakeTests
         Assert.False(engine.TrySendText("x"));
         Assert.False(engine.TrySendBinary([1]));
         Assert.False(engine.TrySendPing([]));
-        engine.OnPingReceived([1]);
+        Assert.False(engine.OnPingReceived([1]));
         engine.OnCloseReceived(1000, string.Empty);
         engine.StartClosingHandshake(1000, default);
 

@@ -20,7 +20,7 @@ public class PingPongTests
     {
         ProtocolEngine engine = NewEngine();
 
-        engine.OnPingReceived(Hex.Bytes(payload));
+        Assert.True(engine.OnPingReceived(Hex.Bytes(payload)));
 
         Assert.Equal(Hex.Normalize(pong), Output(engine));
         Assert.Equal(0, engine.OutputPayloadBytes);

@@ -61,7 +61,7 @@ public sealed class PingTests(NodeWsServerFixture node)
 
         byte[] largest = new byte[125];
         new Random(125).NextBytes(largest);
-        Task<TimeSpan> empty = socket.PingAsync();
+        Task<TimeSpan> empty = socket.PingAsync(ReadOnlyMemory<byte>.Empty);
         Task<TimeSpan> full = socket.PingAsync(largest);
         await Task.WhenAll(empty, full).WaitAsync(s_wait);
 
@@ -141,6 +141,84 @@ public sealed class PingTests(NodeWsServerFixture node)
         InvalidStateErrorException error = await Assert.ThrowsAsync<InvalidStateErrorException>(() => ping.WaitAsync(s_wait));
         Assert.Contains("closed before the server answered", error.Message);
         Assert.Equal(["received pong unasked", "sent ping x", "received pong not-x"], frames.Lines);
+    }
+
+    [Fact]
+    public async Task Ping_without_data_sends_unique_bytes_that_an_unsolicited_empty_pong_cannot_answer()
+    {
+        var seen = new List<byte[]>();
+        var emptyPongSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answerNow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = ScriptedServer.Start(async conn =>
+        {
+            HandshakeRequest request = await conn.ReadHandshakeAsync();
+            await conn.WriteAsync(ScriptedServer.Accept(request));
+            seen.Add((await conn.ReadFrameAsync()).Payload);
+            seen.Add((await conn.ReadFrameAsync()).Payload);
+            await conn.WriteAsync(ScriptedServer.Frame(0xA, Array.Empty<byte>())); // a heartbeat pong, unasked
+            emptyPongSent.TrySetResult();
+            await answerNow.Task;
+            await conn.WriteAsync(ScriptedServer.Frame(0xA, seen[1]));
+            await conn.ReadFrameAsync(); // the client's Close
+            await conn.WriteAsync(ScriptedServer.CloseFrame(1000));
+        });
+
+        await using var socket = EventGate.Hold(() => new WebSocket(server.BaseUri, null, TestOptions.Quiet()), out EventGate gate);
+        var frames = new ControlFrameLog(socket);
+        gate.Release();
+        await socket.WhenOpen.WaitAsync(s_wait);
+        Task<TimeSpan> first = socket.PingAsync();
+        Task<TimeSpan> second = socket.PingAsync();
+        await emptyPongSent.Task.WaitAsync(s_wait);
+        await frames.WaitForAsync(3); // two pings sent, the empty pong received
+
+        Assert.False(first.IsCompleted || second.IsCompleted);
+        answerNow.TrySetResult();
+        await Task.WhenAll(first, second).WaitAsync(s_wait);
+        Assert.All(seen, data => Assert.Equal(8, data.Length));
+        Assert.False(seen[0].AsSpan().SequenceEqual(seen[1]));
+        socket.Close(1000);
+        Assert.True((await socket.WhenClosed.WaitAsync(s_wait)).WasClean);
+    }
+
+    [Fact]
+    public async Task A_pong_for_a_cancelled_or_keep_alive_ping_still_answers_the_pings_before_it()
+    {
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = ScriptedServer.Start(async conn =>
+        {
+            HandshakeRequest request = await conn.ReadHandshakeAsync();
+            await conn.WriteAsync(ScriptedServer.Accept(request));
+
+            // "a", then "b" (whose wait the client cancels): only "b" is answered.
+            await conn.ReadFrameAsync();
+            Frame b = await conn.ReadFrameAsync();
+            await cancelled.Task;
+            await conn.WriteAsync(ScriptedServer.Frame(0xA, b.Payload));
+
+            // "c", then a keep-alive ping: only the keep-alive ping is answered.
+            await conn.ReadFrameAsync();
+            Frame keepAlive = await conn.ReadFrameAsync();
+            Assert.Equal(8, keepAlive.Payload.Length);
+            await conn.WriteAsync(ScriptedServer.Frame(0xA, keepAlive.Payload));
+            await conn.ReadFrameAsync(); // the client's Close
+            await conn.WriteAsync(ScriptedServer.CloseFrame(1000));
+        });
+
+        await using var socket = new WebSocket(server.BaseUri, null, TestOptions.Quiet(o => o.KeepAliveInterval = TimeSpan.FromMilliseconds(300)));
+        await socket.WhenOpen.WaitAsync(s_wait);
+        using var cancel = new CancellationTokenSource();
+        Task<TimeSpan> a = socket.PingAsync("a"u8.ToArray());
+        Task<TimeSpan> b = socket.PingAsync("b"u8.ToArray(), cancel.Token);
+        await cancel.CancelAsync();
+        cancelled.TrySetResult();
+        await a.WaitAsync(s_wait);
+        Assert.True(b.IsCanceled);
+
+        // Sent right after a's pong, "c" waits; the keep-alive ping follows about 300 ms of quiet later.
+        await socket.PingAsync("c"u8.ToArray()).WaitAsync(s_wait);
+        socket.Close(1000);
+        Assert.True((await socket.WhenClosed.WaitAsync(s_wait)).WasClean);
     }
 
     [Fact]
