@@ -249,6 +249,85 @@ public class WscBenchTests
     /// Echoes frame by frame; <paramref name="onFrame"/> sees the frame's number (from 1) and bytes and may change
     /// them, or return false to drop the connection without a closing handshake.
     /// </summary>
+    [Fact]
+    public async Task Latency_includes_the_servers_delay()
+    {
+        // Each echo waits 40 ms: no message can come back sooner, so p50 and the minimum are at least that.
+        await using KestrelServer server = await KestrelServer.StartAsync(context => EchoAsync(context, (_, _, _) =>
+        {
+            Thread.Sleep(40);
+            return true;
+        }));
+
+        WscResult result = await WscProcess.RunAsync(["bench", server.Url, "-c", "1", "-d", "1", "--warmup", "0", "--json"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using JsonDocument document = JsonDocument.Parse(result.Stdout);
+        JsonElement latency = document.RootElement.GetProperty("latencyMs");
+        Assert.True(latency.GetProperty("min").GetDouble() >= 39, result.Stdout); // the histogram's bucket precision is about 3 %
+        Assert.True(latency.GetProperty("p50").GetDouble() >= 39, result.Stdout);
+        Assert.InRange(document.RootElement.GetProperty("messages").GetInt64(), 1, 26); // at most 1 s / 40 ms, one at a time
+    }
+
+    [Theory]
+    [InlineData(8, true)]
+    [InlineData(4, false)]
+    public async Task In_flight_is_how_many_messages_wait_unanswered(int inFlight, bool echoesFlow)
+    {
+        // Echoes nothing until 8 messages have arrived, then all 8: only a client keeping 8 in flight gets answers.
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            var held = new List<byte[]>();
+            var buffer = new byte[1024];
+            try
+            {
+                while (true)
+                {
+                    WebSocketReceiveResult received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                    if (received.MessageType == WebSocketMessageType.Close)
+                    {
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, default);
+                        return;
+                    }
+
+                    held.Add(buffer.AsSpan(0, received.Count).ToArray());
+                    if (held.Count == 8)
+                    {
+                        foreach (byte[] message in held)
+                        {
+                            await socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, context.RequestAborted);
+                        }
+
+                        held.Clear();
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // The client went away.
+            }
+        });
+
+        WscResult result = await WscProcess.RunAsync(
+            ["bench", server.Url, "-c", "1", "-d", "1", "--warmup", "0", "--no-compression", "--in-flight", inFlight.ToString(CultureInfo.InvariantCulture), "--json"]);
+
+        using JsonDocument document = JsonDocument.Parse(result.Stdout);
+        JsonElement root = document.RootElement;
+        if (echoesFlow)
+        {
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.True(root.GetProperty("messages").GetInt64() >= 8, result.Stdout);
+        }
+        else
+        {
+            // Four sent, none answered: the run ends on time and counts them missing.
+            Assert.True(result.ExitCode == 5, result.ToString());
+            Assert.Equal(0, root.GetProperty("messages").GetInt64());
+            Assert.Equal(4, root.GetProperty("sent").GetInt64());
+        }
+    }
+
     private static async Task EchoAsync(HttpContext context, Func<int, byte[], int, bool> onFrame)
     {
         using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
