@@ -42,22 +42,9 @@ internal sealed class ClientSession : IDisposable
         {
             socket = new WebSocket(_settings.Url, _settings.Subprotocols, _settings.Options);
         }
-        catch (SyntaxErrorException ex) when (ex.ParamName == "url")
+        catch (ArgumentException ex) when (UsageErrors.FromConstructor(ex, _settings.Url) is string usage)
         {
-            string why = _settings.Url.Contains(':', StringComparison.Ordinal)
-                ? WithoutParameterName(ex)
-                : $"'{_settings.Url}' is not an absolute URL; expected ws://, wss://, http:// or https://";
-            await _error.WriteLineAsync($"wsc: invalid URL: {why}").ConfigureAwait(false);
-            return ExitCodes.UsageError;
-        }
-        catch (SyntaxErrorException ex)
-        {
-            await _error.WriteLineAsync($"wsc: invalid subprotocol: {WithoutParameterName(ex)}").ConfigureAwait(false);
-            return ExitCodes.UsageError;
-        }
-        catch (ArgumentException ex)
-        {
-            await _error.WriteLineAsync($"wsc: invalid header: {WithoutParameterName(ex)}").ConfigureAwait(false);
+            await _error.WriteLineAsync(usage).ConfigureAwait(false);
             return ExitCodes.UsageError;
         }
 
@@ -121,14 +108,6 @@ internal sealed class ClientSession : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _activity.Dispose();
-
-    /// <summary>The exception's own sentence, without the " (Parameter 'x')" that ArgumentException appends.</summary>
-    private static string WithoutParameterName(ArgumentException exception)
-    {
-        string message = exception.Message;
-        string suffix = $" (Parameter '{exception.ParamName}')";
-        return exception.ParamName is not null && message.EndsWith(suffix, StringComparison.Ordinal) ? message[..^suffix.Length] : message;
-    }
 
     private static async Task<bool> OpenedAsync(WebSocket socket)
     {

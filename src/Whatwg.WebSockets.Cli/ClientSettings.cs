@@ -9,9 +9,6 @@ internal sealed record ClientSettings
     /// <summary>The subprotocols to offer, in order.</summary>
     public IReadOnlyList<string> Subprotocols { get; init; } = [];
 
-    /// <summary>Extra request headers for the opening handshake (including the one --auth makes).</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
-
     /// <summary>How binary messages are printed.</summary>
     public BinaryFormat BinaryFormat { get; init; } = BinaryFormat.Hex;
 

@@ -239,18 +239,7 @@ internal static class Program
 
         command.SetAction(async (result, cancellationToken) =>
         {
-            var parsedHeaders = new List<KeyValuePair<string, string>>();
-            foreach (string text in result.GetValue(headers) ?? [])
-            {
-                if (!ClientSettings.TryParseHeader(text, out KeyValuePair<string, string> header))
-                {
-                    await error.WriteLineAsync($"wsc: invalid header '{text}': expected 'Name: value'").ConfigureAwait(false);
-                    return ExitCodes.UsageError;
-                }
-
-                parsedHeaders.Add(header);
-            }
-
+            KeyValuePair<string, string>? authorization = null;
             if (result.GetValue(auth) is string credentials)
             {
                 if (!credentials.Contains(':', StringComparison.Ordinal))
@@ -259,21 +248,14 @@ internal static class Program
                     return ExitCodes.UsageError;
                 }
 
-                parsedHeaders.Add(new("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials))));
+                authorization = new("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
             }
 
             var options = new WebSocketOptions { Dispatch = EventDispatch.ThreadPool };
-            foreach (KeyValuePair<string, string> header in parsedHeaders)
+            if (UsageErrors.AddHeaders(options, result.GetValue(headers) ?? [], authorization) is string badHeader)
             {
-                try
-                {
-                    options.RequestHeaders[header.Key] = header.Value;
-                }
-                catch (ArgumentException ex)
-                {
-                    await error.WriteLineAsync($"wsc: invalid header '{header.Key}': {ex.Message}").ConfigureAwait(false);
-                    return ExitCodes.UsageError;
-                }
+                await error.WriteLineAsync(badHeader).ConfigureAwait(false);
+                return ExitCodes.UsageError;
             }
 
             options.Origin = result.GetValue(origin);
@@ -325,7 +307,6 @@ internal static class Program
             {
                 Url = target ?? string.Empty,
                 Subprotocols = result.GetValue(subprotocols) ?? [],
-                Headers = parsedHeaders,
                 BinaryFormat = result.GetValue(base64) ? BinaryFormat.Base64 : BinaryFormat.Hex,
                 Linger = TimeSpan.FromSeconds(result.GetValue(linger) ?? 1.0),
                 Execute = result.GetValue(execute) ?? [],

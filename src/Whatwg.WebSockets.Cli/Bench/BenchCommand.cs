@@ -119,23 +119,10 @@ internal static class BenchCommand
         bench.SetAction(async (result, cancellationToken) =>
         {
             var options = new WebSocketOptions { Dispatch = EventDispatch.ThreadPool, CloseTimeout = TimeSpan.FromSeconds(5) };
-            foreach (string text in result.GetValue(headers) ?? [])
+            if (UsageErrors.AddHeaders(options, result.GetValue(headers) ?? []) is string badHeader)
             {
-                if (!ClientSettings.TryParseHeader(text, out KeyValuePair<string, string> header))
-                {
-                    await error.WriteLineAsync($"wsc: invalid header '{text}': expected 'Name: value'").ConfigureAwait(false);
-                    return ExitCodes.UsageError;
-                }
-
-                try
-                {
-                    options.RequestHeaders[header.Key] = header.Value;
-                }
-                catch (ArgumentException ex)
-                {
-                    await error.WriteLineAsync($"wsc: invalid header '{header.Key}': {ex.Message}").ConfigureAwait(false);
-                    return ExitCodes.UsageError;
-                }
+                await error.WriteLineAsync(badHeader).ConfigureAwait(false);
+                return ExitCodes.UsageError;
             }
 
             if (result.GetValue(noCompression))
@@ -197,22 +184,9 @@ internal static class BenchCommand
         {
             run = BenchRun.Create(settings);
         }
-        catch (SyntaxErrorException ex) when (ex.ParamName == "url")
+        catch (ArgumentException ex) when (UsageErrors.FromConstructor(ex, settings.Url) is string usage)
         {
-            string why = settings.Url.Contains(':', StringComparison.Ordinal)
-                ? WithoutParameterName(ex)
-                : $"'{settings.Url}' is not an absolute URL; expected ws://, wss://, http:// or https://";
-            await error.WriteLineAsync($"wsc: invalid URL: {why}").ConfigureAwait(false);
-            return ExitCodes.UsageError;
-        }
-        catch (SyntaxErrorException ex)
-        {
-            await error.WriteLineAsync($"wsc: invalid subprotocol: {WithoutParameterName(ex)}").ConfigureAwait(false);
-            return ExitCodes.UsageError;
-        }
-        catch (ArgumentException ex)
-        {
-            await error.WriteLineAsync($"wsc: invalid header: {WithoutParameterName(ex)}").ConfigureAwait(false);
+            await error.WriteLineAsync(usage).ConfigureAwait(false);
             return ExitCodes.UsageError;
         }
 
@@ -277,10 +251,4 @@ internal static class BenchCommand
         return option;
     }
 
-    private static string WithoutParameterName(ArgumentException exception)
-    {
-        string message = exception.Message;
-        string suffix = $" (Parameter '{exception.ParamName}')";
-        return exception.ParamName is not null && message.EndsWith(suffix, StringComparison.Ordinal) ? message[..^suffix.Length] : message;
-    }
 }
