@@ -159,6 +159,19 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         await FinishAsync(server, figures, "RST 2000 bytes into a 5000-byte frame");
     }
 
+    /// <summary>
+    /// Accepts, sends the first 5 bytes of a text frame, then nothing: no more bytes, no FIN, no RST, nothing read.
+    /// Once <paramref name="closeSeen"/> completes it reports whether the client dropped TCP within 3 s.
+    /// </summary>
+    private static ScriptedServer PartialFrameThenSilence(Task closeSeen, Action<bool> dropped) => ScriptedServer.Start(async conn =>
+    {
+        await FailureEventLog.AcceptAsync(conn);
+        byte[] frame = ScriptedServer.Frame(0x1, "never finished");
+        await conn.WriteAsync(frame.AsMemory(0, 5));
+        await closeSeen.WaitAsync(TimeSpan.FromSeconds(15), conn.Stopping);
+        dropped(await conn.WaitForCloseAsync(TimeSpan.FromSeconds(3)));
+    });
+
     [Fact]
     public async Task Partial_frame_then_silence_is_caught_by_keep_alive()
     {
@@ -166,16 +179,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         const int TimeoutMs = 600;
         var closeSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         bool dropped = false;
-        await using var server = ScriptedServer.Start(async conn =>
-        {
-            await FailureEventLog.AcceptAsync(conn);
-            byte[] frame = ScriptedServer.Frame(0x1, "never finished");
-            await conn.WriteAsync(frame.AsMemory(0, 5));
-
-            // Then nothing: no more bytes, no FIN, no RST, nothing read.
-            await closeSeen.Task.WaitAsync(TimeSpan.FromSeconds(15), conn.Stopping);
-            dropped = await conn.WaitForCloseAsync(TimeSpan.FromSeconds(3));
-        });
+        await using ScriptedServer server = PartialFrameThenSilence(closeSeen.Task, seen => dropped = seen);
 
         WebSocketOptions options = FailureEventLog.Options();
         options.KeepAliveInterval = TimeSpan.FromMilliseconds(IntervalMs);
@@ -202,14 +206,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     {
         var closeSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         bool dropped = false;
-        await using var server = ScriptedServer.Start(async conn =>
-        {
-            await FailureEventLog.AcceptAsync(conn);
-            byte[] frame = ScriptedServer.Frame(0x1, "never finished");
-            await conn.WriteAsync(frame.AsMemory(0, 5));
-            await closeSeen.Task.WaitAsync(TimeSpan.FromSeconds(15), conn.Stopping);
-            dropped = await conn.WaitForCloseAsync(TimeSpan.FromSeconds(3));
-        });
+        await using ScriptedServer server = PartialFrameThenSilence(closeSeen.Task, seen => dropped = seen);
 
         var closeTimeout = TimeSpan.FromSeconds(1);
         long closeCalled = 0;

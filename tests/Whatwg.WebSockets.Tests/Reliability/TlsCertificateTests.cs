@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Whatwg.WebSockets.Tests.Failures;
 using Whatwg.WebSockets.Tests.Peers;
+using Whatwg.WebSockets.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Whatwg.WebSockets.Tests.Reliability;
@@ -23,23 +23,14 @@ public sealed class TlsCertificateTests(ITestOutputHelper output)
     [InlineData(true)]
     public async Task Certificate_for_another_host_fails_naming_the_mismatch(bool viaHttpClient)
     {
-        using X509Certificate2 certificate = CreateCertificate("other.example");
-        await using var server = TlsEchoServer.Start(certificate);
-        WebSocketOptions options = FailureEventLog.Options();
-        if (viaHttpClient)
-        {
-            options.Cookies = new CookieContainer();
-        }
+        using X509Certificate2 certificate = TestCertificates.Server("other.example", ["other.example"]);
 
-        await using var ws = EventGate.Hold(() => new WebSocket(new Uri($"wss://127.0.0.1:{server.Port}/"), null, options), out EventGate gate);
-        var log = new FailureEventLog(ws);
-        gate.Release();
-        await log.WaitForCloseAsync();
+        (FailureEventLog log, int upgrades) = await ConnectAsync(certificate, FailureEventLog.Options(), viaHttpClient);
 
         WebSocketFailureException cause = log.AssertFailed(opened: false, WebSocketFailure.TlsFailed, "TLS", closeCodeSent: null);
         output.WriteLine($"{(viaHttpClient ? "HttpClient" : "socket")} transport: {cause.Message}");
         Assert.Contains("NameMismatch", cause.Message, StringComparison.Ordinal);
-        Assert.Equal(0, server.Upgrades);
+        Assert.Equal(0, upgrades);
     }
 
     [Theory]
@@ -47,11 +38,10 @@ public sealed class TlsCertificateTests(ITestOutputHelper output)
     [InlineData(true)]
     public async Task Trusting_the_certificate_but_not_its_name_still_fails(bool viaHttpClient)
     {
-        using X509Certificate2 certificate = CreateCertificate("other.example");
-        await using var server = TlsEchoServer.Start(certificate);
+        using X509Certificate2 certificate = TestCertificates.Server("other.example", ["other.example"]);
         string thumbprint = certificate.Thumbprint;
         SslPolicyErrors seen = SslPolicyErrors.None;
-        var options = FailureEventLog.Options();
+        WebSocketOptions options = FailureEventLog.Options();
         options.RemoteCertificateValidationCallback = (_, cert, _, errors) =>
         {
             seen = errors;
@@ -59,20 +49,13 @@ public sealed class TlsCertificateTests(ITestOutputHelper output)
             // Pin the certificate (accept its untrusted chain) but keep the host name check.
             return cert?.GetCertHashString() == thumbprint && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
         };
-        if (viaHttpClient)
-        {
-            options.Cookies = new CookieContainer();
-        }
 
-        await using var ws = EventGate.Hold(() => new WebSocket(new Uri($"wss://127.0.0.1:{server.Port}/"), null, options), out EventGate gate);
-        var log = new FailureEventLog(ws);
-        gate.Release();
-        await log.WaitForCloseAsync();
+        (FailureEventLog log, int upgrades) = await ConnectAsync(certificate, options, viaHttpClient);
 
         WebSocketFailureException cause = log.AssertFailed(opened: false, WebSocketFailure.TlsFailed, "TLS", closeCodeSent: null);
         output.WriteLine($"{(viaHttpClient ? "HttpClient" : "socket")} transport: policy errors {seen}; {cause.Message}");
         Assert.True(seen.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch), $"the callback should see the name mismatch, saw {seen}");
-        Assert.Equal(0, server.Upgrades);
+        Assert.Equal(0, upgrades);
     }
 
     [Theory]
@@ -80,38 +63,43 @@ public sealed class TlsCertificateTests(ITestOutputHelper output)
     [InlineData(true)]
     public async Task Opting_out_connects_to_a_mismatched_certificate(bool viaHttpClient)
     {
-        using X509Certificate2 certificate = CreateCertificate("other.example");
-        await using var server = TlsEchoServer.Start(certificate);
+        using X509Certificate2 certificate = TestCertificates.Server("other.example", ["other.example"]);
         string thumbprint = certificate.Thumbprint;
-        var options = FailureEventLog.Options();
+        WebSocketOptions options = FailureEventLog.Options();
 
         // The program's own decision: this exact certificate is fine, whatever its name and chain.
         options.RemoteCertificateValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == thumbprint;
+
+        (FailureEventLog log, int upgrades) = await ConnectAsync(certificate, options, viaHttpClient, closeWhenOpen: true);
+
+        log.AssertClean(1000, string.Empty);
+        Assert.Equal(1, upgrades);
+    }
+
+    /// <summary>
+    /// Connects to a TLS echo server presenting <paramref name="certificate"/> (through the HTTP stack when asked:
+    /// cookies take that path), closes with 1000 once open if asked, and returns the events and the server's upgrade count.
+    /// </summary>
+    private static async Task<(FailureEventLog Log, int Upgrades)> ConnectAsync(
+        X509Certificate2 certificate, WebSocketOptions options, bool viaHttpClient, bool closeWhenOpen = false)
+    {
         if (viaHttpClient)
         {
             options.Cookies = new CookieContainer();
         }
 
+        await using var server = TlsEchoServer.Start(certificate);
         await using var ws = EventGate.Hold(() => new WebSocket(new Uri($"wss://127.0.0.1:{server.Port}/"), null, options), out EventGate gate);
         var log = new FailureEventLog(ws);
         gate.Release();
-        await log.WaitForOpenAsync();
-        ws.Close(1000);
-        await log.WaitForCloseAsync();
-        log.AssertClean(1000, string.Empty);
-        Assert.Equal(1, server.Upgrades);
-    }
+        if (closeWhenOpen)
+        {
+            await log.WaitForOpenAsync();
+            ws.Close(1000);
+        }
 
-    private static X509Certificate2 CreateCertificate(string dnsName)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={dnsName}", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName(dnsName);
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        using X509Certificate2 created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), password: null);
+        await log.WaitForCloseAsync();
+        return (log, server.Upgrades);
     }
 
     /// <summary>A TLS server on 127.0.0.1 that upgrades every request and answers a Close frame with a Close frame.</summary>

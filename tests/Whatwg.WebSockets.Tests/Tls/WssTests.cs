@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -11,6 +10,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Whatwg.WebSockets.Tests.Failures;
+using Whatwg.WebSockets.Tests.Support;
 
 namespace Whatwg.WebSockets.Tests.Tls;
 
@@ -28,7 +28,7 @@ public sealed class WssTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _certificate = CreateSelfSignedCertificate();
+        _certificate = TestCertificates.Server("Whatwg.WebSockets test server", ["localhost"], [IPAddress.Loopback]);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
@@ -147,11 +147,7 @@ public sealed class WssTests : IAsyncLifetime
     [InlineData(true, "CN=Whatwg.WebSockets test client")]
     public async Task ClientCertificates_AreOfferedToAServerThatAsks(bool withCertificate, string expectedSubject)
     {
-        using RSA rsa = RSA.Create(2048);
-        var request = new CertificateRequest("CN=Whatwg.WebSockets test client", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
-        using X509Certificate2 created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        using X509Certificate2 client = X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), password: null);
+        using X509Certificate2 client = TestCertificates.Client("Whatwg.WebSockets test client");
 
         string thumbprint = _certificate.Thumbprint;
         var options = new WebSocketOptions
@@ -171,25 +167,6 @@ public sealed class WssTests : IAsyncLifetime
         Assert.Equal(expectedSubject, await received.Task.WaitAsync(s_wait));
         ws.Close(1000);
         Assert.True((await ws.WhenClosed.WaitAsync(s_wait)).WasClean);
-    }
-
-    /// <summary>RSA 2048, SAN 127.0.0.1 and localhost, serverAuth; re-imported from PFX so the private key is usable by Kestrel.</summary>
-    private static X509Certificate2 CreateSelfSignedCertificate()
-    {
-        using RSA rsa = RSA.Create(2048);
-        var request = new CertificateRequest("CN=Whatwg.WebSockets test server", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, critical: true));
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
-
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        using X509Certificate2 created = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
-        byte[] pfx = created.Export(X509ContentType.Pfx);
-        return X509CertificateLoader.LoadPkcs12(pfx, password: null);
     }
 
     private static async Task EchoAsync(HttpContext context)
