@@ -189,10 +189,11 @@ internal sealed unsafe class Inflater : IDisposable
             long allowed = _maxMessageSize - _messageLength;
             Debug.Assert(allowed >= 0, "the limit was never crossed");
 
-            // One byte more than allowed is the probe: if zlib fills it, the message is too big, and zlib has not
-            // been allowed to produce anything beyond it.
-            Span<byte> span = output.GetSpan((int)Math.Min(OutputStep, allowed + 1));
-            int room = (int)Math.Min(span.Length, allowed + 1);
+            // At the limit, one byte of our own is the probe: if zlib fills it, the message is too big. It is not
+            // asked of the output, so a message of exactly the limit never makes the output grow past the limit.
+            byte probe = 0;
+            Span<byte> span = allowed == 0 ? new Span<byte>(ref probe) : output.GetSpan((int)Math.Min(OutputStep, allowed));
+            int room = (int)Math.Min(span.Length, Math.Max(allowed, 1));
             int result;
             fixed (byte* destination = span)
             {
@@ -208,8 +209,11 @@ internal sealed unsafe class Inflater : IDisposable
                 return Fail(ProtocolViolation.MessageTooBig);
             }
 
-            output.Advance(produced);
-            _messageLength += produced;
+            if (produced > 0)
+            {
+                output.Advance(produced);
+                _messageLength += produced;
+            }
 
             switch (result)
             {
