@@ -137,6 +137,7 @@ public sealed partial class WebSocket : IConnectionEvents
 
     ValueTask IConnectionEvents.WaitForDeliveryAsync(long threshold)
     {
+        TaskCompletionSource waiter;
         lock (_stateLock)
         {
             if (Interlocked.Read(ref _undelivered) <= threshold || _readyState == (int)WebSocketReadyState.Closed)
@@ -144,10 +145,20 @@ public sealed partial class WebSocket : IConnectionEvents
                 return ValueTask.CompletedTask;
             }
 
-            _deliveryThreshold = threshold;
-            _deliveryWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return new ValueTask(_deliveryWaiter.Task);
+            Volatile.Write(ref _deliveryThreshold, threshold);
+            waiter = _deliveryWaiter ?? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _deliveryWaiter, waiter);
         }
+
+        // OnDelivered lowers the count and then looks for a waiter; we publish the waiter and then look at the
+        // count again (both sides with a full fence between). A delivery that finished in between, seeing no
+        // waiter, is seen here; otherwise this waiter would wait for a delivery that may never come.
+        if (Interlocked.Read(ref _undelivered) <= threshold)
+        {
+            ReleaseDeliveryWaiter();
+        }
+
+        return new ValueTask(waiter.Task);
     }
 
     /// <summary>Runs one queued task on the event thread: the state change it reports, then its listeners.</summary>

@@ -67,8 +67,9 @@ public sealed class WebSocketOptions
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How often to send a keep-alive Ping while the connection is open. Default 20 s;
-    /// <see cref="Timeout.InfiniteTimeSpan"/> or <see cref="TimeSpan.Zero"/> turns keep-alive off.
+    /// How long the connection may go without incoming data before a keep-alive Ping is sent. Default 20 s;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> or <see cref="TimeSpan.Zero"/> turns keep-alive off. Keep-alive
+    /// stands still while reading is paused for slow listeners (<see cref="MaxUndeliveredBytes"/>).
     /// </summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(20);
 
@@ -93,7 +94,8 @@ public sealed class WebSocketOptions
 
     /// <summary>
     /// Received messages not yet delivered to listeners, in bytes, beyond which the socket stops reading
-    /// from the network until the listeners catch up, so TCP pushes back on the server. Default 16 MiB.
+    /// from the network until the listeners catch up (to half of it), so TCP pushes back on the server.
+    /// Keep-alive does not count the pause as silence. Default 16 MiB.
     /// </summary>
     public long MaxUndeliveredBytes { get; set; } = 16L * 1024 * 1024;
 

@@ -55,6 +55,7 @@ internal sealed class WebSocketConnection
     private int _terminated;
     private long _lastActivity;
     private long _pingSentAt;
+    private int _readPaused;            // 1 while reading waits for listeners (receive backpressure)
 
     // The write side of the transport has one owner at a time: the write loop, or a sender writing inline.
     private readonly List<ArraySegment<byte>> _pending = new(4);
@@ -367,8 +368,18 @@ internal sealed class WebSocketConnection
 
                 if (undelivered > _maxUndeliveredBytes)
                 {
-                    // Receive backpressure: stop reading until listeners catch up; TCP tells the server.
-                    await _events.WaitForDeliveryAsync(_maxUndeliveredBytes / 2).ConfigureAwait(false);
+                    // Receive backpressure: stop reading until listeners catch up; TCP tells the server. While we
+                    // do not read, silence says nothing about the peer, so keep-alive stands still (see the timer).
+                    Volatile.Write(ref _readPaused, 1);
+                    try
+                    {
+                        await _events.WaitForDeliveryAsync(_maxUndeliveredBytes / 2).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                        Volatile.Write(ref _readPaused, 0);
+                    }
                 }
             }
         }
@@ -737,6 +748,14 @@ internal sealed class WebSocketConnection
     {
         if (Volatile.Read(ref _terminated) != 0)
         {
+            return;
+        }
+
+        if (Volatile.Read(ref _readPaused) != 0)
+        {
+            // Our listeners are behind and we are not reading: a pong may be waiting unread. Neither ping nor
+            // judge until reading resumes; the interval starts again from then.
+            RearmKeepAlive(_keepAliveInterval);
             return;
         }
 
