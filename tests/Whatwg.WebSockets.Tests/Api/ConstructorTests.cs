@@ -157,6 +157,42 @@ public sealed class ConstructorTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new WebSocket("ws://127.0.0.1:9/", null, TestOptions.Quiet(o => o.MaxBufferedAmount = -1)));
     }
 
+    public static TheoryData<string, Action<WebSocketOptions>> InvalidOptions => new()
+    {
+        { "ConnectTimeout", o => o.ConnectTimeout = TimeSpan.FromSeconds(-1) },
+        { "CloseTimeout", o => o.CloseTimeout = TimeSpan.Zero },
+        { "CloseTimeout", o => o.CloseTimeout = TimeSpan.FromMilliseconds(-5) },
+        { "KeepAliveTimeout", o => o.KeepAliveTimeout = TimeSpan.Zero },
+        { "KeepAliveInterval", o => o.KeepAliveInterval = TimeSpan.FromSeconds(-1) },
+        { "MaxMessageSize", o => o.MaxMessageSize = -1 },
+        { "MaxBufferedAmount", o => o.MaxBufferedAmount = 0 },
+        { "MaxUndeliveredBytes", o => o.MaxUndeliveredBytes = 0 },
+        { "MaxUndeliveredBytes", o => o.MaxUndeliveredBytes = -1024 },
+        { "Origin", o => o.Origin = string.Empty },
+        { "Origin", o => o.Origin = "https://a.example\r\nX-Injected: 1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidOptions))]
+    public void Constructor_InvalidOption_ThrowsNamingIt(string option, Action<WebSocketOptions> configure)
+    {
+        var error = Assert.ThrowsAny<ArgumentException>(() => new WebSocket("ws://127.0.0.1:9/", null, TestOptions.Quiet(configure)));
+        Assert.Contains(option, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constructor_InfiniteTimeoutsAndKeepAliveOff_AreAccepted()
+    {
+        using var socket = new WebSocket("ws://127.0.0.1:9/", null, TestOptions.Quiet(o =>
+        {
+            o.CloseTimeout = Timeout.InfiniteTimeSpan;
+            o.KeepAliveTimeout = Timeout.InfiniteTimeSpan;
+            o.KeepAliveInterval = TimeSpan.Zero;
+            o.ConnectTimeout = TimeSpan.FromSeconds(1);
+        }));
+        Assert.Equal(WebSocketReadyState.Connecting, socket.ReadyState);
+    }
+
     [Fact]
     public void BinaryType_UndefinedValue_Throws()
     {
