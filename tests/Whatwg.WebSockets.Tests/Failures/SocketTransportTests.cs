@@ -250,7 +250,9 @@ public sealed class SocketTransportTests
             return request;
         });
 
-        await using var ws = EventGate.Hold(() => new WebSocket(new Uri($"ws://[::1]:{port}/v6"), null, FailureEventLog.Options()), out EventGate gate);
+        WebSocketOptions options = FailureEventLog.Options();
+        options.CollectHandshakeDetails = true;
+        await using var ws = EventGate.Hold(() => new WebSocket(new Uri($"ws://[::1]:{port}/v6"), null, options), out EventGate gate);
         var log = new FailureEventLog(ws);
         gate.Release();
         await log.WaitForCloseAsync();
@@ -258,6 +260,12 @@ public sealed class SocketTransportTests
         log.AssertClean(1000, string.Empty);
         Assert.Equal($"[::1]:{port}", seen["Host"]);
         Assert.StartsWith("GET /v6 HTTP/1.1\r\n", seen.Raw, StringComparison.Ordinal);
+
+        // The recorded request says what was sent, brackets included.
+        HandshakeDetails details = Assert.IsType<HandshakeDetails>(ws.Handshake);
+        Assert.Equal("GET /v6 HTTP/1.1", details.RequestLine);
+        Assert.Equal(seen.HeaderList, details.RequestHeaders);
+        Assert.Equal(101, details.StatusCode);
     }
 
     /// <summary>A fact that is skipped, with the reason, where this machine has no IPv6 loopback.</summary>
