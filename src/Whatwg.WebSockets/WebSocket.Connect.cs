@@ -39,15 +39,18 @@ public sealed partial class WebSocket
                 engine.EnableDeflate(transport.Deflate);
             }
 
-            var connection = new WebSocketConnection(transport.Stream, engine, this, _options);
+            WebSocketConnection connection;
             lock (_stateLock)
             {
                 if (_connectAbort.IsCancellationRequested)
                 {
-                    // close() or Dispose() while CONNECTING won the race against the handshake.
+                    // close() or Dispose() while CONNECTING won the race against the handshake. (The engine's
+                    // codecs allocate nothing until used; the transport is disposed below.)
                     throw AbortedWhileConnecting(null);
                 }
 
+                // Created only once it is sure to run: a connection owns a timer and ends only through Terminate.
+                connection = new WebSocketConnection(transport.Stream, engine, this, _options);
                 _connection = connection;
             }
 

@@ -155,7 +155,7 @@ public sealed partial class WebSocket : IConnectionEvents
         // waiter, is seen here; otherwise this waiter would wait for a delivery that may never come.
         if (Interlocked.Read(ref _undelivered) <= threshold)
         {
-            ReleaseDeliveryWaiter();
+            ReleaseDeliveryWaiterIfCaughtUp();
         }
 
         return new ValueTask(waiter.Task);
@@ -230,7 +230,7 @@ public sealed partial class WebSocket : IConnectionEvents
         long undelivered = Interlocked.Add(ref _undelivered, -size);
         if (Volatile.Read(ref _deliveryWaiter) is not null && undelivered <= Volatile.Read(ref _deliveryThreshold))
         {
-            ReleaseDeliveryWaiter();
+            ReleaseDeliveryWaiterIfCaughtUp();
         }
     }
 
@@ -284,6 +284,27 @@ public sealed partial class WebSocket : IConnectionEvents
             _ = Task.Delay(ListenerSettleTime).ContinueWith(
                 static (_, state) => ((WebSocket)state!).ReleaseEvents(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
+    }
+
+    /// <summary>
+    /// Completes the read loop's wait if the count is still at or below its threshold, judged under the lock: a
+    /// delivery that saw an earlier waiter must not complete a newer one, published since for a fuller queue.
+    /// </summary>
+    private void ReleaseDeliveryWaiterIfCaughtUp()
+    {
+        TaskCompletionSource? waiter;
+        lock (_stateLock)
+        {
+            waiter = _deliveryWaiter;
+            if (waiter is null || Interlocked.Read(ref _undelivered) > _deliveryThreshold)
+            {
+                return;
+            }
+
+            _deliveryWaiter = null;
+        }
+
+        waiter.TrySetResult();
     }
 
     private void ReleaseDeliveryWaiter()

@@ -9,7 +9,8 @@ public enum EventDispatch
 {
     /// <summary>
     /// On the <see cref="SynchronizationContext"/> current when the socket was constructed, if there is one
-    /// (UI apps); otherwise on the socket's own serial queue on the thread pool. The default.
+    /// (UI apps); otherwise on the socket's own serial queue on the thread pool. The default. Should the context
+    /// refuse a post (throw), those events run on the thread pool instead of never.
     /// </summary>
     Auto = 0,
 
@@ -57,12 +58,16 @@ public sealed class WebSocketOptions
     /// <summary>Client certificates offered to a <c>wss://</c> server that asks for one.</summary>
     public X509CertificateCollection? ClientCertificates { get; set; }
 
-    /// <summary>How long the connection (TCP, TLS and the opening handshake) may take. Default 30 s.</summary>
+    /// <summary>
+    /// How long the connection (TCP, TLS and the opening handshake) may take. Default 30 s. Positive, at most
+    /// about 49 days, or <see cref="Timeout.InfiniteTimeSpan"/> (this applies to every timeout here).
+    /// </summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// How long to wait for the server to answer our Close frame and then close TCP before the connection
-    /// is dropped (which then is not clean). Default 10 s.
+    /// is dropped (which then is not clean). Default 10 s. Once both Close frames have been exchanged, a server
+    /// that leaves TCP open is given at most 1 s more (the close is clean either way). Infinite: wait for ever.
     /// </summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -75,7 +80,8 @@ public sealed class WebSocketOptions
 
     /// <summary>
     /// How long to wait for the Pong after a keep-alive Ping before the connection is failed as dead
-    /// (<see cref="WebSocketFailure.KeepAliveTimeout"/>). Default 20 s.
+    /// (<see cref="WebSocketFailure.KeepAliveTimeout"/>). Default 20 s. Infinite: pings are still sent
+    /// (they keep NATs and proxies from dropping an idle connection) but silence never fails the connection.
     /// </summary>
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(20);
 

@@ -48,8 +48,9 @@ internal sealed class WebSocketConnection
     private readonly TimeSpan _keepAliveTimeout;
     private readonly long _maxUndeliveredBytes;
     private readonly Timer? _keepAliveTimer;
-    private Timer? _closeTimer;
-    private long _closeDueAt;           // Environment.TickCount64 when the close timer fires
+    private readonly object _closeTimerLock = new();
+    private Timer? _closeTimer;         // under _closeTimerLock
+    private long _closeDueAt;           // Environment.TickCount64 when the close timer fires, under _closeTimerLock
     private WebSocketFailureException? _failure;
     private bool _failed;
     private int _terminated;
@@ -279,6 +280,11 @@ internal sealed class WebSocketConnection
     {
         lock (_lock)
         {
+            if (Volatile.Read(ref _terminated) != 0)
+            {
+                return; // already ending as it was going to (a clean close stays clean)
+            }
+
             _failure ??= failure;
             _failed = true;
             _engine.Abort();
@@ -359,6 +365,8 @@ internal sealed class WebSocketConnection
                     ValueTask delivered = _events.WaitForDeliveryAsync(0);
                     if (!delivered.IsCompleted)
                     {
+                        // Not reading meanwhile: keep-alive must not report this wait as a dead peer.
+                        Volatile.Write(ref _readPaused, 1);
                         await AwaitBounded(delivered, _closeTimeout).ConfigureAwait(false);
                     }
 
@@ -493,7 +501,7 @@ internal sealed class WebSocketConnection
                 // RFC 6455 §7.1.1: the server closes TCP first. Both Close frames are (or are about to be) exchanged,
                 // so the connection is clean whatever happens next; a server that waits for us to drop TCP gets
                 // a short grace, not the whole close timeout.
-                ArmCloseTimer(_closeTimeout < s_closedLinger ? _closeTimeout : s_closedLinger);
+                ArmCloseTimer(_closeTimeout == Timeout.InfiniteTimeSpan || _closeTimeout > s_closedLinger ? s_closedLinger : _closeTimeout);
                 break;
         }
     }
@@ -504,6 +512,11 @@ internal sealed class WebSocketConnection
         WebSocketFailure kind = violation == ProtocolViolation.MessageTooBig ? WebSocketFailure.MessageTooBig : WebSocketFailure.ProtocolViolation;
         lock (_lock)
         {
+            if (Volatile.Read(ref _terminated) != 0)
+            {
+                return;
+            }
+
             bool closeAlreadySent = _engine.CloseSent;
             _failure ??= new WebSocketFailureException(kind, ProtocolViolationInfo.Describe(violation))
             {
@@ -699,33 +712,24 @@ internal sealed class WebSocketConnection
     /// <summary>Arms the close timer to fire after <paramref name="due"/>, or brings an armed one forward to it.</summary>
     private void ArmCloseTimer(TimeSpan due)
     {
-        if (Volatile.Read(ref _terminated) != 0)
+        if (due == Timeout.InfiniteTimeSpan)
         {
-            return;
+            return; // nothing to bound
         }
 
         long dueAt = Environment.TickCount64 + (long)due.TotalMilliseconds;
-        var timer = new Timer(static s => ((WebSocketConnection)s!).OnCloseTimeout(), this, Timeout.Infinite, Timeout.Infinite);
-        Timer? armed = Interlocked.CompareExchange(ref _closeTimer, timer, null);
-        if (armed is null)
+        lock (_closeTimerLock)
         {
-            Volatile.Write(ref _closeDueAt, dueAt);
-            timer.Change(due, Timeout.InfiniteTimeSpan);
-            return;
-        }
+            // Under the lock that Terminate takes to dispose it: a timer is never created after Terminate, and
+            // two callers (our Close, the server's Close arriving) cannot interleave creating and bringing forward.
+            if (Volatile.Read(ref _terminated) != 0 || (_closeTimer is not null && dueAt >= _closeDueAt))
+            {
+                return;
+            }
 
-        timer.Dispose();
-        if (dueAt < Volatile.Read(ref _closeDueAt))
-        {
-            Volatile.Write(ref _closeDueAt, dueAt);
-            try
-            {
-                armed.Change(due, Timeout.InfiniteTimeSpan);
-            }
-            catch (ObjectDisposedException)
-            {
-                // Terminated meanwhile.
-            }
+            _closeTimer ??= new Timer(static s => ((WebSocketConnection)s!).OnCloseTimeout(), this, Timeout.Infinite, Timeout.Infinite);
+            _closeDueAt = dueAt;
+            _closeTimer.Change(due, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -768,6 +772,11 @@ internal sealed class WebSocketConnection
             {
                 Volatile.Write(ref _pingSentAt, 0);
             }
+            else if (_keepAliveTimeout == Timeout.InfiniteTimeSpan)
+            {
+                // Silence never fails the connection; pings go on keeping its path (NATs, proxies) warm.
+                Volatile.Write(ref _pingSentAt, 0);
+            }
             else if (now - pingSentAt >= (long)_keepAliveTimeout.TotalMilliseconds)
             {
                 Fail(new WebSocketFailureException(
@@ -787,12 +796,17 @@ internal sealed class WebSocketConnection
         {
             Span<byte> payload = stackalloc byte[8];
             System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(payload, now);
-            if (SendPing(payload))
+
+            // Noted before the ping is queued: its pong may arrive (and clear this) before SendPing returns.
+            Volatile.Write(ref _pingSentAt, Math.Max(now, 1));
+            if (!SendPing(payload))
             {
-                Volatile.Write(ref _pingSentAt, Math.Max(now, 1));
+                Volatile.Write(ref _pingSentAt, 0);
             }
 
-            RearmKeepAlive(_keepAliveTimeout);
+            // Look again after the interval (the pong usually came by then: ping again once idle that long) or
+            // when the timeout is due, whichever is first.
+            RearmKeepAlive(_keepAliveTimeout == Timeout.InfiniteTimeSpan || _keepAliveInterval < _keepAliveTimeout ? _keepAliveInterval : _keepAliveTimeout);
         }
         else
         {
@@ -821,7 +835,12 @@ internal sealed class WebSocketConnection
         }
 
         _keepAliveTimer?.Dispose();
-        Interlocked.Exchange(ref _closeTimer, null)?.Dispose();
+        lock (_closeTimerLock)
+        {
+            _closeTimer?.Dispose();
+            _closeTimer = null;
+        }
+
         try
         {
             _stream.Dispose();

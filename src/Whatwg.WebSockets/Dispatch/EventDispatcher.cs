@@ -82,12 +82,19 @@ internal sealed class EventDispatcher : IThreadPoolWorkItem
     {
         if (_context is not null)
         {
-            _context.Post(s_drain, this);
+            try
+            {
+                _context.Post(s_drain, this);
+                return;
+            }
+            catch (Exception)
+            {
+                // A context that refuses work (a UI whose window is gone, a dispatcher shut down): deliver on the
+                // thread pool rather than never, or close events, WhenClosed and receive backpressure would wait forever.
+            }
         }
-        else
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
     private void Drain()

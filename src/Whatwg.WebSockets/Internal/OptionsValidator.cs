@@ -23,6 +23,8 @@ internal static class OptionsValidator
             throw new ArgumentOutOfRangeException(nameof(options), options.KeepAliveInterval, "KeepAliveInterval must be zero, positive or infinite.");
         }
 
+        WithinTimerRange(options.KeepAliveInterval, nameof(options.KeepAliveInterval));
+
         if (options.MaxMessageSize <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxMessageSize, "MaxMessageSize must be positive.");
@@ -116,5 +118,18 @@ internal static class OptionsValidator
         {
             throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive or infinite.");
         }
+
+        WithinTimerRange(value, name);
     }
+
+    /// <summary>Timers and cancellation take at most 2^32 - 2 ms (about 49.7 days); longer means infinite.</summary>
+    private static void WithinTimerRange(TimeSpan value, string name)
+    {
+        if (value != Timeout.InfiniteTimeSpan && value.TotalMilliseconds > MaxTimerMilliseconds)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be at most {MaxTimerMilliseconds} ms (about 49 days); use Timeout.InfiniteTimeSpan for no limit.");
+        }
+    }
+
+    private const double MaxTimerMilliseconds = uint.MaxValue - 1.0;
 }

@@ -168,6 +168,10 @@ public sealed class ConstructorTests
         { "MaxBufferedAmount", o => o.MaxBufferedAmount = 0 },
         { "MaxUndeliveredBytes", o => o.MaxUndeliveredBytes = 0 },
         { "MaxUndeliveredBytes", o => o.MaxUndeliveredBytes = -1024 },
+        { "KeepAliveTimeout", o => o.KeepAliveTimeout = TimeSpan.FromDays(60) },
+        { "KeepAliveInterval", o => o.KeepAliveInterval = TimeSpan.FromDays(50) },
+        { "CloseTimeout", o => o.CloseTimeout = TimeSpan.FromDays(365) },
+        { "ConnectTimeout", o => o.ConnectTimeout = TimeSpan.MaxValue },
         { "Origin", o => o.Origin = string.Empty },
         { "Origin", o => o.Origin = "https://a.example\r\nX-Injected: 1" },
     };

@@ -224,6 +224,58 @@ public sealed class EventTests(KestrelFixture kestrel)
         }
     }
 
+    [Fact]
+    public async Task Events_WithAContextThatRefusesPosts_AreStillDelivered()
+    {
+        // A UI context whose window is gone throws from Post. Events then run on the thread pool: a socket whose
+        // close event can never run would leave WhenClosed and DisposeAsync waiting for ever.
+        var context = new RefusingContext();
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(context);
+        WebSocket socket;
+        try
+        {
+            socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        await using (socket)
+        {
+            var log = new EventLog(socket);
+            await log.OpenedAsync();
+            socket.Send("still heard");
+            await log.MessagesAsync(1);
+            socket.Close(1000, "done");
+            CloseEvent close = await log.ClosedAsync();
+
+            Assert.Equal(["open", "message", "close"], log.Types);
+            Assert.Equal("still heard", log.Messages[0].Text);
+            Assert.True(close.WasClean);
+            Assert.Equal(1000, close.Code);
+            Assert.True(context.Refused >= 3, $"the context refused {context.Refused} posts");
+            Assert.False(log.OverlapSeen);
+        }
+    }
+
+    /// <summary>A context that throws from every Post.</summary>
+    private sealed class RefusingContext : SynchronizationContext
+    {
+        private int _refused;
+
+        public int Refused => Volatile.Read(ref _refused);
+
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            Interlocked.Increment(ref _refused);
+            throw new InvalidOperationException("this context takes no more work");
+        }
+
+        public override SynchronizationContext CreateCopy() => this;
+    }
+
     /// <summary>A context whose posts run in parallel on the thread pool, with no ordering guarantee.</summary>
     private sealed class ConcurrentContext : SynchronizationContext
     {

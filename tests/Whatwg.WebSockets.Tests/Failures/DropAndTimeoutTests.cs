@@ -104,8 +104,10 @@ public sealed class DropAndTimeoutTests
         Assert.True(clientDroppedTcp);
     }
 
-    [Fact]
-    public async Task Answered_close_without_tcp_close_is_dropped_by_us_after_a_second_and_is_clean()
+    [Theory]
+    [InlineData(30)]
+    [InlineData(-1)] // infinite: the grace is still one second
+    public async Task Answered_close_without_tcp_close_is_dropped_by_us_after_a_second_and_is_clean(int closeTimeoutSeconds)
     {
         Frame? clientClose = null;
         bool clientDroppedTcp = false;
@@ -120,7 +122,8 @@ public sealed class DropAndTimeoutTests
         });
 
         // A long close timeout: the grace after a completed handshake is one second, not this.
-        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options(closeTimeout: TimeSpan.FromSeconds(30))), out EventGate gate);
+        TimeSpan closeTimeout = closeTimeoutSeconds < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(closeTimeoutSeconds);
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, FailureEventLog.Options(closeTimeout: closeTimeout)), out EventGate gate);
         var log = new FailureEventLog(ws);
         gate.Release();
         await log.WaitForOpenAsync();
@@ -211,7 +214,53 @@ public sealed class DropAndTimeoutTests
     }
 
     [Fact]
-    public async Task Answered_pings_keep_the_connection_open()
+    public async Task Infinite_keep_alive_timeout_keeps_pinging_and_never_fails_for_silence()
+    {
+        int pings = 0;
+        Frame? clientClose = null;
+        await using var server = ScriptedServer.Start(async conn =>
+        {
+            await FailureEventLog.AcceptAsync(conn);
+            while (true)
+            {
+                Frame frame = await conn.ReadFrameAsync();
+                if (frame.Opcode == 0x9)
+                {
+                    Interlocked.Increment(ref pings); // never answered
+                }
+                else if (frame.IsClose)
+                {
+                    clientClose = frame;
+                    await conn.WriteAsync(ScriptedServer.CloseFrame(1000));
+                    return;
+                }
+            }
+        });
+
+        var options = FailureEventLog.Options();
+        options.KeepAliveInterval = TimeSpan.FromMilliseconds(200);
+        options.KeepAliveTimeout = Timeout.InfiniteTimeSpan;
+        await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, options), out EventGate gate);
+        var log = new FailureEventLog(ws);
+        gate.Release();
+        await log.WaitForOpenAsync();
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(WebSocketReadyState.Open, ws.ReadyState);
+        Assert.Equal(["open"], log.Types);
+        Assert.True(Volatile.Read(ref pings) >= 3, $"expected pings every 200 ms while the server stays silent, got {pings}");
+
+        ws.Close(1000);
+        await log.WaitForCloseAsync();
+        await server.Completion.WaitAsync(s_wait);
+        log.AssertClean(1000, string.Empty);
+        FailureEventLog.AssertCloseFrame(clientClose, 1000);
+    }
+
+    [Theory]
+    [InlineData(300, 500, 3)]
+    [InlineData(200, 10_000, 5)] // pings follow the interval, not the (longer) timeout
+    public async Task Answered_pings_keep_the_connection_open(int intervalMs, int timeoutMs, int minimumPings)
     {
         int pongs = 0;
         Frame? clientClose = null;
@@ -237,8 +286,8 @@ public sealed class DropAndTimeoutTests
         });
 
         var options = FailureEventLog.Options();
-        options.KeepAliveInterval = TimeSpan.FromMilliseconds(300);
-        options.KeepAliveTimeout = TimeSpan.FromMilliseconds(500);
+        options.KeepAliveInterval = TimeSpan.FromMilliseconds(intervalMs);
+        options.KeepAliveTimeout = TimeSpan.FromMilliseconds(timeoutMs);
         await using var ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, options), out EventGate gate);
         var log = new FailureEventLog(ws);
         gate.Release();
@@ -247,7 +296,7 @@ public sealed class DropAndTimeoutTests
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Equal(WebSocketReadyState.Open, ws.ReadyState);
         Assert.Equal(["open"], log.Types);
-        Assert.True(Volatile.Read(ref pongs) >= 3, $"expected several keep-alive pings in 2 s, got {pongs}");
+        Assert.True(Volatile.Read(ref pongs) >= minimumPings, $"expected at least {minimumPings} keep-alive pings in 2 s, got {pongs}");
 
         ws.Close(1000);
         await log.WaitForCloseAsync();

@@ -1,5 +1,6 @@
 using Whatwg.WebSockets.Tests.Failures;
 using Whatwg.WebSockets.Tests.Peers;
+using Whatwg.WebSockets.Tests.Whatwg;
 using Xunit.Abstractions;
 
 namespace Whatwg.WebSockets.Tests.Reliability;
@@ -243,5 +244,41 @@ public sealed class KeepAliveTests(ITestOutputHelper output)
         Assert.True(Volatile.Read(ref pings) >= 2, $"with 250 ms between messages and a 200 ms interval the client should have pinged, saw {pings}");
         output.WriteLine($"2 s with data every 250 ms and no pongs (interval 200 ms, timeout 300 ms): stayed open; pings seen {pings}");
         output.WriteLine(await ScenarioRun.AssertNoLeakAsync(figures, server.Port));
+    }
+
+    [Fact]
+    public async Task A_protocol_error_waiting_for_slow_listeners_is_reported_as_itself_not_as_keep_alive()
+    {
+        // The server sends a message, then a frame with a reserved opcode. Before failing with 1002 the client lets
+        // its listener see the message; the listener takes 1.2 s, during which nothing is read. Keep-alive at
+        // 200 + 200 ms must not mistake that wait for a dead server.
+        Frame? clientClose = null;
+        await using var server = ScriptedServer.Start(async conn =>
+        {
+            await FailureEventLog.AcceptAsync(conn);
+            await conn.WriteAsync(ScriptedServer.Frame(0x1, "before"));
+            await conn.WriteAsync(ScriptedServer.Frame(0x3, "reserved opcode"));
+            clientClose = await conn.ReadFrameAsync();
+            await conn.WaitForCloseAsync(TimeSpan.FromSeconds(5));
+        });
+
+        WebSocketOptions options = KeepAlive(200, 200);
+        options.CloseTimeout = TimeSpan.FromSeconds(5);
+        WebSocket ws = EventGate.Hold(() => new WebSocket(server.BaseUri, null, options), out EventGate gate);
+        await using (ws)
+        {
+            var log = new FailureEventLog(ws);
+            ws.MessageReceived += (_, _) => Thread.Sleep(1200);
+            gate.Release();
+            await log.WaitForCloseAsync(TimeSpan.FromSeconds(8));
+            await server.Completion.WaitAsync(FailureEventLog.Wait);
+
+            Assert.Equal(["open", "message", "error", "close"], log.Types);
+            Assert.Equal("before", log.Messages[0].Text);
+            ErrorEvent error = Assert.IsType<ErrorEvent>(log.Error);
+            Assert.Equal(WebSocketFailure.ProtocolViolation, error.Exception.Failure);
+            Assert.Equal(1002, error.Exception.CloseCodeSent);
+            FailureEventLog.AssertCloseFrame(clientClose, 1002);
+        }
     }
 }
