@@ -34,6 +34,9 @@ public class WscBenchTests
         Assert.DoesNotContain('\e', result.Stderr);
         Assert.DoesNotContain('\r', result.Stderr);
         Assert.All(result.Lines, line => Assert.True(line.Length <= 80, line));
+        Assert.DoesNotContain('\r', result.Stdout);
+        Assert.All(result.Lines, line => Assert.True(line.All(char.IsAscii), line));
+        Assert.Contains("latency in ms", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -233,14 +236,18 @@ public class WscBenchTests
         }
     }
 
-    /// <summary>The table's header and value rows, as column name → value.</summary>
+    /// <summary>
+    /// The table's header and value rows, as column name → value: the header starts with "conns", a rule of '-'
+    /// under each column follows, then the values, columns split by spaces.
+    /// </summary>
     private static Dictionary<string, string> TableRow(WscResult result)
     {
         string[] lines = result.Lines;
         int header = Array.FindIndex(lines, line => line.StartsWith("conns", StringComparison.Ordinal));
-        Assert.True(header >= 0 && header + 1 < lines.Length, result.ToString());
+        Assert.True(header >= 0 && header + 2 < lines.Length, result.ToString());
+        Assert.Matches("^-+( +-+)+$", lines[header + 1]);
         string[] names = lines[header].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        string[] values = lines[header + 1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string[] values = lines[header + 2].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(names.Length, values.Length);
         return names.Zip(values).ToDictionary(pair => pair.First, pair => pair.Second);
     }
