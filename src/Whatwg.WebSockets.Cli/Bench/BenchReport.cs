@@ -30,7 +30,13 @@ internal static class BenchReport
         IAnsiConsole console = Screens.Create(text, styled);
         var bold = new Style(decoration: Decoration.Bold);
 
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wsc bench: {settings.DisplayUrl}"));
+        // A URL has no spaces to wrap at: a long one is folded at the width, not moved below "wsc bench:".
+        string title = "wsc bench: " + settings.DisplayUrl;
+        for (int at = 0; at < title.Length; at += console.Profile.Width)
+        {
+            console.WriteLine(title.Substring(at, Math.Min(console.Profile.Width, title.Length - at)));
+        }
+
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Plural(settings.Connections, "connection")}, {settings.Size}-byte {(settings.Binary ? "binary" : "text")} messages, {settings.InFlight} in flight each")
             + (result.Extensions.Contains("permessage-deflate", StringComparison.Ordinal) ? ", deflate on" : string.Empty));
         console.WriteLine((settings.Rate is double rate ? string.Create(CultureInfo.InvariantCulture, $"{rate:0.##} messages/s in all") : "as fast as echoes return")
