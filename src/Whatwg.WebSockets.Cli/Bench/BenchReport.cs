@@ -28,7 +28,8 @@ internal static class BenchReport
         BenchSettings settings = result.Settings;
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         IAnsiConsole console = Screens.Create(text, styled);
-        var bold = new Style(decoration: Decoration.Bold);
+        Style bold = styled ? new Style(decoration: Decoration.Bold) : Style.Plain;
+        Style grey = styled ? new Style(Color.Grey) : Style.Plain;
 
         // A URL has no spaces to wrap at: a long one is folded at the width, not moved below "wsc bench:".
         string title = "wsc bench: " + settings.DisplayUrl;
@@ -48,11 +49,11 @@ internal static class BenchReport
         LatencyHistogram latency = result.Latency;
         var table = new Table()
             .Border(styled ? HeaderRuleBorder.Styled : HeaderRuleBorder.Plain)
-            .BorderStyle(styled ? new Style(Color.Grey) : Style.Plain);
+            .BorderStyle(grey);
         string[] header = ["conns", "messages", "msgs/s", "MB/s", "p50", "p90", "p99", "max", "errors"];
         for (int i = 0; i < header.Length; i++)
         {
-            var column = new TableColumn(new Text(header[i], styled ? bold : Style.Plain)).NoWrap().Padding(i == 0 ? 0 : 1, 0, 0, 0);
+            var column = new TableColumn(new Text(header[i], bold)).NoWrap().Padding(i == 0 ? 0 : 1, 0, 0, 0);
             table.AddColumn(i == 0 ? column.LeftAligned() : column.RightAligned());
         }
 
@@ -68,26 +69,25 @@ internal static class BenchReport
             new Text(Milliseconds(latency.Max)),
             new Text(result.ErrorCount.ToString(CultureInfo.InvariantCulture), errors));
         console.Write(table);
-        console.WriteLine("p50, p90, p99 and max: latency in ms", styled ? new Style(Color.Grey) : Style.Plain);
+        console.WriteLine("p50, p90, p99 and max: latency in ms", grey);
 
         if (latency.Count > 0)
         {
             console.WriteLine();
-            console.WriteLine("latency histogram (ms)", styled ? bold : Style.Plain);
+            console.WriteLine("latency histogram (ms)", bold);
             var histogram = new Grid();
-            histogram.AddColumn(new GridColumn().RightAligned().NoWrap().Padding(0, 0, 1, 0));    // from
-            histogram.AddColumn(new GridColumn().LeftAligned().NoWrap().Padding(0, 0, 2, 0));     // - to
-            histogram.AddColumn(new GridColumn().LeftAligned().NoWrap().Padding(0, 0, 2, 0));     // |bar
-            histogram.AddColumn(new GridColumn().RightAligned().NoWrap().Padding(0, 0, 2, 0));    // count
-            histogram.AddColumn(new GridColumn().RightAligned().NoWrap().Padding(0, 0, 0, 0));    // percent
+            histogram.AddColumn(new GridColumn().RightAligned().NoWrap().Padding(0, 0, 1, 0));                 // from
+            histogram.AddColumn(new GridColumn().LeftAligned().NoWrap().Padding(0, 0, 2, 0));                  // - to
+            histogram.AddColumn(new GridColumn().LeftAligned().NoWrap().Width(1 + BarWidth).Padding(0, 0, 2, 0)); // |bar
+            histogram.AddColumn(new GridColumn().RightAligned().NoWrap().Padding(0, 0, 2, 0));                 // count
+            histogram.AddColumn(new GridColumn().RightAligned().NoWrap().Padding(0, 0, 0, 0));                 // percent
             List<(double From, double To, long Count)> buckets = Buckets(latency);
             long most = buckets.Max(bucket => bucket.Count);
             foreach ((double from, double to, long count) in buckets)
             {
                 int length = count == 0 ? 0 : Math.Max(1, (int)Math.Round((double)count / most * BarWidth));
-                var bar = new Paragraph(styled ? "│" : "|", styled ? new Style(Color.Grey) : Style.Plain)
-                    .Append(new string(styled ? '█' : '#', length), styled ? new Style(Color.Aqua) : Style.Plain)
-                    .Append(new string(' ', BarWidth - length));
+                var bar = new Paragraph(styled ? "│" : "|", grey)
+                    .Append(new string(styled ? '█' : '#', length), styled ? new Style(Color.Aqua) : Style.Plain);
                 double percent = 100.0 * count / latency.Count;
                 histogram.AddRow(
                     new Text(Edge(from)),
