@@ -40,6 +40,20 @@ public class WscBenchTests
     }
 
     [Fact]
+    public async Task Bench_plain_output_folds_a_long_url_and_keeps_the_table_row_on_one_line()
+    {
+        await using KestrelServer server = await KestrelServer.StartAsync(context => EchoAsync(context, (_, _, _) => true));
+        string url = server.Url + string.Join('/', Enumerable.Repeat("a-long-path-segment", 6));
+
+        WscResult result = await WscProcess.RunAsync(["bench", url, "-c", "1", "-d", "0.5", "--warmup", "0"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.All(result.Lines, line => Assert.True(line.Length <= 80, line));
+        Assert.Equal("wsc bench: " + url, result.Lines[0] + result.Lines[1]);
+        Assert.Equal("1/1", TableRow(result)["conns"]);
+    }
+
+    [Fact]
     public async Task Bench_json_counts_add_up()
     {
         WscResult result = await WscProcess.RunAsync(["bench", "-c", "2", "-d", "1", "--warmup", "0.2", "--binary", "--in-flight", "4", "--size", "100", "--json"]);
