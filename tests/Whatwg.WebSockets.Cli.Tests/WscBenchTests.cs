@@ -34,6 +34,23 @@ public class WscBenchTests
         Assert.DoesNotContain('\e', result.Stderr);
         Assert.DoesNotContain('\r', result.Stderr);
         Assert.All(result.Lines, line => Assert.True(line.Length <= 80, line));
+        Assert.DoesNotContain('\r', result.Stdout);
+        Assert.All(result.Lines, line => Assert.True(line.All(char.IsAscii), line));
+        Assert.Contains("latency in ms", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_plain_output_folds_a_long_url_and_keeps_the_table_row_on_one_line()
+    {
+        await using KestrelServer server = await KestrelServer.StartAsync(context => EchoAsync(context, (_, _, _) => true));
+        string url = server.Url + string.Join('/', Enumerable.Repeat("a-long-path-segment", 6));
+
+        WscResult result = await WscProcess.RunAsync(["bench", url, "-c", "1", "-d", "0.5", "--warmup", "0"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.All(result.Lines, line => Assert.True(line.Length <= 80, line));
+        Assert.Equal("wsc bench: " + url, result.Lines[0] + result.Lines[1]);
+        Assert.Equal("1/1", TableRow(result)["conns"]);
     }
 
     [Fact]
@@ -233,14 +250,18 @@ public class WscBenchTests
         }
     }
 
-    /// <summary>The table's header and value rows, as column name → value.</summary>
+    /// <summary>
+    /// The table's header and value rows, as column name → value: the header starts with "conns", a rule of '-'
+    /// under each column follows, then the values, columns split by spaces.
+    /// </summary>
     private static Dictionary<string, string> TableRow(WscResult result)
     {
         string[] lines = result.Lines;
         int header = Array.FindIndex(lines, line => line.StartsWith("conns", StringComparison.Ordinal));
-        Assert.True(header >= 0 && header + 1 < lines.Length, result.ToString());
+        Assert.True(header >= 0 && header + 2 < lines.Length, result.ToString());
+        Assert.Matches("^-+( +-+)+$", lines[header + 1]);
         string[] names = lines[header].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        string[] values = lines[header + 1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string[] values = lines[header + 2].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(names.Length, values.Length);
         return names.Zip(values).ToDictionary(pair => pair.First, pair => pair.Second);
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Globalization;
+using Spectre.Console;
 
 namespace Whatwg.WebSockets.Cli.Bench;
 
@@ -25,8 +26,9 @@ internal static class BenchCommand
         Output:
           stdout: a table (connections open, messages echoed, messages/s, MB/s of payload one way with 1 MB =
           10^6 bytes, latency p50/p90/p99/max in ms, errors) and a latency histogram on a log scale; with --json,
-          one JSON object instead. While it runs on a terminal, a progress bar is drawn on stderr; when stdout is
-          not a terminal the output is plain text without colours. Errors are described on stderr.
+          one JSON object instead. When stdout is not a terminal, or NO_COLOR is set, they are plain ASCII text
+          without escape codes, at most 80 columns wide. While it runs, a progress bar is shown on stderr when
+          stderr is a terminal; it is cleared before the results are printed. Errors are described on stderr.
 
         Exit codes (when several apply, the lowest wins):
           0  every connection opened, every echo came back intact, every connection closed cleanly
@@ -196,21 +198,11 @@ internal static class BenchCommand
                 CultureInfo.InvariantCulture,
                 $"wsc: bench: {settings.Connections} connection{(settings.Connections == 1 ? string.Empty : "s")} to {settings.DisplayUrl}, {settings.Warmup.TotalSeconds:0.###} s warm-up, then {settings.Duration.TotalSeconds:0.###} s measured")).ConfigureAwait(false);
 
-            // A live progress bar only when a person is watching: stdout and stderr both a terminal.
-            bool terminal = !Console.IsOutputRedirected && !Console.IsErrorRedirected;
-            BenchResult result;
-            ProgressLine? progress = terminal ? new ProgressLine(run, error) : null;
-            try
-            {
-                result = await run.RunAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                if (progress is not null)
-                {
-                    await progress.DisposeAsync().ConfigureAwait(false);
-                }
-            }
+            // The live progress display needs stderr to be a terminal; the report is styled when stdout is one.
+            IAnsiConsole? screen = Screens.Live(error);
+            BenchResult result = screen is null
+                ? await run.RunAsync(cancellationToken).ConfigureAwait(false)
+                : await BenchProgress.RunAsync(run, screen, cancellationToken).ConfigureAwait(false);
 
             foreach (BenchError problem in result.Errors)
             {
@@ -224,7 +216,7 @@ internal static class BenchCommand
             }
             else if (result.Opened > 0)
             {
-                await console.Output.WriteAsync(BenchReport.Text(result, terminal && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")))).ConfigureAwait(false);
+                await console.Output.WriteAsync(BenchReport.Text(result, styled: !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")))).ConfigureAwait(false);
             }
 
             return result.ExitCode;

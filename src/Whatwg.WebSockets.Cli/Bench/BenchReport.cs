@@ -1,91 +1,103 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Spectre.Console;
 
 namespace Whatwg.WebSockets.Cli.Bench;
 
 /// <summary>
 /// The end-of-run report: a table and a latency histogram for people, or one JSON object for programs.
-/// Plain text fits 80 columns; on a terminal the header is bold, errors red and bars solid blocks, otherwise
-/// there are no escape codes and bars are '#', so pipes and logs get plain ASCII.
+/// On a terminal the header is bold, errors red and bars coloured blocks. Otherwise the text is plain: no escape
+/// codes, ASCII only (bars are '#'), 80 columns, so pipes, logs and scripts get the same text everywhere.
 /// </summary>
 /// <remarks>
-/// Drawn by hand rather than with a console rendering library: it is one table, one bar chart and one progress
-/// line; the plain form that scripts and tests read stays exactly under our control; and the tool keeps to
-/// System.CommandLine as its only package.
+/// Drawn with Spectre.Console, on a console made for the purpose (<see cref="Screens.Create"/>) that writes into a
+/// string: its table measures the columns and its styles do the colours, while the plain form stays fixed by
+/// forcing no ANSI, no colour, ASCII and a width of 80. The table uses <see cref="HeaderRuleBorder"/> rather than
+/// a box so that its row of values never wraps; the histogram is a grid with a bar column, because a bar chart
+/// has room for one value per bar and bench shows a count and a percentage.
 /// </remarks>
 internal static class BenchReport
 {
     private const int BarWidth = 40;
 
-    /// <summary>The table and the histogram.</summary>
-    public static string Text(BenchResult result, bool terminal)
+    /// <summary>The table and the histogram, styled for a terminal or plain.</summary>
+    public static string Text(BenchResult result, bool styled)
     {
         ArgumentNullException.ThrowIfNull(result);
         BenchSettings settings = result.Settings;
-        var text = new StringBuilder();
-        string bold = terminal ? "\e[1m" : string.Empty;
-        string red = terminal ? "\e[31m" : string.Empty;
-        string cyan = terminal ? "\e[36m" : string.Empty;
-        string reset = terminal ? "\e[0m" : string.Empty;
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        IAnsiConsole console = Screens.Create(text, styled);
+        Style bold = styled ? new Style(decoration: Decoration.Bold) : Style.Plain;
+        Style grey = styled ? new Style(Color.Grey) : Style.Plain;
 
-        text.Append(CultureInfo.InvariantCulture, $"wsc bench: {settings.DisplayUrl}").AppendLine();
-        text.Append(CultureInfo.InvariantCulture, $"{Plural(settings.Connections, "connection")}, {settings.Size}-byte {(settings.Binary ? "binary" : "text")} messages, {settings.InFlight} in flight each")
-            .Append(result.Extensions.Contains("permessage-deflate", StringComparison.Ordinal) ? ", deflate on" : string.Empty)
-            .AppendLine();
-        text.Append(settings.Rate is double rate ? string.Create(CultureInfo.InvariantCulture, $"{rate:0.##} messages/s in all") : "as fast as echoes return")
-            .Append(CultureInfo.InvariantCulture, $"; measured {result.Elapsed.TotalSeconds:0.0##} s after {settings.Warmup.TotalSeconds:0.###} s of warm-up")
-            .AppendLine();
-        text.Append(CultureInfo.InvariantCulture, $"{result.Sent} sent, {result.Echoed} echoed intact")
-            .AppendLine().AppendLine();
+        // A URL has no spaces to wrap at: a long one is folded at the width, not moved below "wsc bench:".
+        string title = "wsc bench: " + settings.DisplayUrl;
+        for (int at = 0; at < title.Length; at += console.Profile.Width)
+        {
+            console.WriteLine(title.Substring(at, Math.Min(console.Profile.Width, title.Length - at)));
+        }
+
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Plural(settings.Connections, "connection")}, {settings.Size}-byte {(settings.Binary ? "binary" : "text")} messages, {settings.InFlight} in flight each")
+            + (result.Extensions.Contains("permessage-deflate", StringComparison.Ordinal) ? ", deflate on" : string.Empty));
+        console.WriteLine((settings.Rate is double rate ? string.Create(CultureInfo.InvariantCulture, $"{rate:0.##} messages/s in all") : "as fast as echoes return")
+            + string.Create(CultureInfo.InvariantCulture, $"; measured {result.Elapsed.TotalSeconds:0.0##} s after {settings.Warmup.TotalSeconds:0.###} s of warm-up"));
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.Sent} sent, {result.Echoed} echoed intact"));
+        console.WriteLine();
 
         // The table: one row, latency in milliseconds.
         LatencyHistogram latency = result.Latency;
+        var table = new Table()
+            .Border(styled ? HeaderRuleBorder.Styled : HeaderRuleBorder.Plain)
+            .BorderStyle(grey);
         string[] header = ["conns", "messages", "msgs/s", "MB/s", "p50", "p90", "p99", "max", "errors"];
-        int[] widths = [5, 8, 9, 7, 7, 7, 7, 7, 6];
-        string[] row =
-        [
-            string.Create(CultureInfo.InvariantCulture, $"{result.Opened}/{settings.Connections}"),
-            result.Echoed.ToString(CultureInfo.InvariantCulture),
-            result.MessagesPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
-            result.MegabytesPerSecond.ToString("0.000", CultureInfo.InvariantCulture),
-            Milliseconds(latency.Percentile(50)),
-            Milliseconds(latency.Percentile(90)),
-            Milliseconds(latency.Percentile(99)),
-            Milliseconds(latency.Max),
-            result.ErrorCount.ToString(CultureInfo.InvariantCulture),
-        ];
-        int latencyColumn = widths[..4].Sum() + (4 * 2);
-        const string Title = " latency (ms) ";
-        int span = widths[4..8].Sum() + (3 * 2);
-        int left = (span - Title.Length) / 2;
-        text.Append(' ', latencyColumn).Append('-', left).Append(Title).Append('-', span - Title.Length - left).AppendLine();
-        text.Append(bold).Append(Row(header, widths)).Append(reset).AppendLine();
-        string values = Row(row, widths);
-        if (result.ErrorCount > 0 && terminal)
+        for (int i = 0; i < header.Length; i++)
         {
-            int cut = values.Length - widths[^1];
-            values = values[..cut] + red + values[cut..] + reset;
+            var column = new TableColumn(new Text(header[i], bold)).NoWrap().Padding(i == 0 ? 0 : 1, 0, 0, 0);
+            table.AddColumn(i == 0 ? column.LeftAligned() : column.RightAligned());
         }
 
-        text.Append(values).AppendLine();
+        Style errors = styled && result.ErrorCount > 0 ? new Style(Color.Red, decoration: Decoration.Bold) : Style.Plain;
+        table.AddRow(
+            new Text(string.Create(CultureInfo.InvariantCulture, $"{result.Opened}/{settings.Connections}")),
+            new Text(result.Echoed.ToString(CultureInfo.InvariantCulture)),
+            new Text(result.MessagesPerSecond.ToString("0.0", CultureInfo.InvariantCulture)),
+            new Text(result.MegabytesPerSecond.ToString("0.000", CultureInfo.InvariantCulture)),
+            new Text(Milliseconds(latency.Percentile(50))),
+            new Text(Milliseconds(latency.Percentile(90))),
+            new Text(Milliseconds(latency.Percentile(99))),
+            new Text(Milliseconds(latency.Max)),
+            new Text(result.ErrorCount.ToString(CultureInfo.InvariantCulture), errors));
+        console.Write(table);
+        console.WriteLine("p50, p90, p99 and max: latency in ms", grey);
 
         if (latency.Count > 0)
         {
-            text.AppendLine().Append(bold).Append("latency histogram (ms)").Append(reset).AppendLine();
+            console.WriteLine();
+            console.WriteLine("latency histogram (ms)", bold);
+            var histogram = new Grid();
+            histogram.AddColumn(new GridColumn().RightAligned().NoWrap().Padding(0, 0, 1, 0));                 // from
+            histogram.AddColumn(new GridColumn().LeftAligned().NoWrap().Padding(0, 0, 2, 0));                  // - to
+            histogram.AddColumn(new GridColumn().LeftAligned().NoWrap().Width(1 + BarWidth).Padding(0, 0, 2, 0)); // |bar
+            histogram.AddColumn(new GridColumn().RightAligned().NoWrap().Padding(0, 0, 2, 0));                 // count
+            histogram.AddColumn(new GridColumn().RightAligned().NoWrap().Padding(0, 0, 0, 0));                 // percent
             List<(double From, double To, long Count)> buckets = Buckets(latency);
             long most = buckets.Max(bucket => bucket.Count);
-            for (int i = 0; i < buckets.Count; i++)
+            foreach ((double from, double to, long count) in buckets)
             {
-                (double from, double to, long count) = buckets[i];
                 int length = count == 0 ? 0 : Math.Max(1, (int)Math.Round((double)count / most * BarWidth));
-                string bar = new(terminal ? '█' : '#', length);
+                var bar = new Paragraph(styled ? "│" : "|", grey)
+                    .Append(new string(styled ? '█' : '#', length), styled ? new Style(Color.Aqua) : Style.Plain);
                 double percent = 100.0 * count / latency.Count;
-                text.Append(CultureInfo.InvariantCulture, $"{Edge(from),8} - {Edge(to),-6} |")
-                    .Append(cyan).Append(bar).Append(reset).Append(' ', BarWidth - length)
-                    .Append(CultureInfo.InvariantCulture, $" {count,9} {percent,5:0.0}%")
-                    .AppendLine();
+                histogram.AddRow(
+                    new Text(Edge(from)),
+                    new Text("- " + Edge(to)),
+                    bar,
+                    new Text(count.ToString(CultureInfo.InvariantCulture)),
+                    new Text(string.Create(CultureInfo.InvariantCulture, $"{percent:0.0}%")));
             }
+
+            console.Write(histogram);
         }
 
         return text.ToString();
@@ -218,22 +230,6 @@ internal static class BenchReport
             2 => 5 * decade,
             _ => 10 * decade,
         };
-    }
-
-    private static string Row(string[] cells, int[] widths)
-    {
-        var line = new StringBuilder();
-        for (int i = 0; i < cells.Length; i++)
-        {
-            if (i > 0)
-            {
-                line.Append("  ");
-            }
-
-            line.Append(cells[i].PadLeft(widths[i]));
-        }
-
-        return line.ToString();
     }
 
     /// <summary>µs as ms with three or four significant digits.</summary>
