@@ -55,7 +55,8 @@ internal static class Program
           At end of input wsc waits until it has received as many messages as it sent (or until the
           connection has been quiet for --linger seconds), then closes with 1000 and exits when the
           server has answered. With -w it closes after that many seconds instead; with -n after that many
-          messages. If the server closes first, wsc exits at once. Ctrl+C closes with 1000.
+          messages. If the server closes first, wsc exits at once. Ctrl+C (or SIGTERM) closes
+          with 1000; a second Ctrl+C quits at once.
         """;
 
     public static async Task<int> Main(string[] args)
@@ -90,14 +91,25 @@ internal static class Program
             return ExitCodes.UsageError;
         }
 
-        // System.CommandLine turns Ctrl+C into cancellation; SIGTERM gets the same graceful close here.
+        // Ctrl+C (SIGINT) and SIGTERM cancel the command, which then ends gracefully: connect mode closes with
+        // 1000, serve stops, bench reports what it measured. A second Ctrl+C is not held back: it ends wsc at once.
         using var terminate = new CancellationTokenSource();
-        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        int interrupts = 0;
+        void OnSignal(PosixSignalContext signal)
         {
+            if (signal.Signal == PosixSignal.SIGINT && Interlocked.Increment(ref interrupts) > 1)
+            {
+                return; // the default action: terminate
+            }
+
             signal.Cancel = true;
             terminate.Cancel();
-        });
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, terminate.Token).ConfigureAwait(false);
+        }
+
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        var invocation = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
+        return await parsed.InvokeAsync(invocation, terminate.Token).ConfigureAwait(false);
     }
 
     private static RootCommand BuildCommand(ConsoleStreams console)

@@ -101,6 +101,20 @@ public class WscInteractiveTests
     }
 
     [Fact]
+    public async Task Ctrl_c_at_the_prompt_closes_with_1000_and_exits_0()
+    {
+        await using KestrelServer server = await KestrelServer.StartEchoAsync();
+        await using var terminal = PseudoTerminal.Start(server.Url, "--no-color");
+
+        await terminal.WaitForAsync("/help lists the commands");
+        await terminal.TypeAsync("half a line");
+        await terminal.TypeAsync("\u0003"); // Ctrl+C: the terminal sends SIGINT
+
+        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        Assert.Contains("closed 1000", terminal.Screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_prompt_keeps_pipe_mode_on_a_terminal()
     {
         await using KestrelServer server = await KestrelServer.StartEchoAsync();
@@ -165,7 +179,8 @@ public class WscInteractiveTests
         {
             string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
             string wsc = Path.Combine(WscProcess.Build.Root, "src", "Whatwg.WebSockets.Cli", "bin", WscProcess.Build.Configuration, "net10.0", "wsc.dll");
-            string command = string.Join(' ', new[] { dotnet, wsc }.Concat(args).Select(arg => "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+            // Ctrl+C must reach wsc as SIGINT with its default action, even where this process inherited it ignored.
+            string command = string.Join(' ', new[] { "env", "--default-signal=INT", dotnet, wsc }.Concat(args).Select(arg => "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
             var start = new ProcessStartInfo("script")
             {
                 RedirectStandardInput = true,

@@ -98,6 +98,89 @@ public static class WscProcess
         }
     }
 
+    /// <summary>
+    /// Starts wsc with stdin left open, waits until its stderr shows <paramref name="ready"/> and then
+    /// <paramref name="then"/>, sends it SIGINT (what Ctrl+C sends), and returns how it ended. SIGINT is set to its
+    /// default action in the child even where this process inherited it ignored (as background jobs do).
+    /// </summary>
+    public static async Task<WscResult> RunAndInterruptAsync(IEnumerable<string> args, string ready, TimeSpan then, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo("env")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
+        start.ArgumentList.Add(WscPath.Value);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start env");
+        var stdout = new MemoryStream();
+        Task stdoutDone = process.StandardOutput.BaseStream.CopyToAsync(stdout);
+        var stderr = new StringBuilder();
+        Task stderrDone = Task.Run(async () =>
+        {
+            char[] chunk = new char[1024];
+            int n;
+            while ((n = await process.StandardError.ReadAsync(chunk)) > 0)
+            {
+                lock (stderr)
+                {
+                    stderr.Append(chunk, 0, n);
+                }
+            }
+        });
+        string Stderr()
+        {
+            lock (stderr)
+            {
+                return stderr.ToString();
+            }
+        }
+
+        using var limit = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        try
+        {
+            while (!Stderr().Contains(ready, StringComparison.Ordinal))
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"wsc exited before printing '{ready}'\n{new WscResult(process.ExitCode, stdout.ToArray(), Stderr())}");
+                }
+
+                await Task.Delay(25, limit.Token);
+            }
+
+            await Task.Delay(then, limit.Token);
+            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill!.WaitForExitAsync(limit.Token);
+            }
+
+            await process.WaitForExitAsync(limit.Token);
+            await Task.WhenAll(stdoutDone, stderrDone);
+            return new WscResult(process.ExitCode, stdout.ToArray(), Stderr());
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"wsc did not finish within {(timeout ?? DefaultTimeout).TotalSeconds} s\n{new WscResult(-1, stdout.ToArray(), Stderr())}");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+    }
+
     /// <summary>Starts <c>wsc serve</c> and waits for the URL it prints on its first line.</summary>
     public static async Task<ServeProcess> StartServeAsync(params string[] args)
     {
