@@ -38,6 +38,27 @@ public sealed class WscInterruptTests
     }
 
     [Fact]
+    public async Task A_second_ctrl_c_quits_at_once_while_the_close_waits_for_a_silent_server()
+    {
+        // The server never answers our Close: the first Ctrl+C would wait --close-timeout (30 s) for it.
+        await using var server = RawWebSocketServer.Start(async (stream, socket) =>
+        {
+            var sink = new byte[1024];
+            while (await stream.ReadAsync(sink) > 0)
+            {
+                // Read and ignore everything, the close frame included.
+            }
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        WscResult result = await WscProcess.RunAndInterruptAsync(
+            [server.Url, "--close-timeout", "30"], ready: "wsc: connected to", then: TimeSpan.FromMilliseconds(300), again: TimeSpan.FromMilliseconds(500));
+
+        Assert.True(result.ExitCode == 128 + 2, $"killed by SIGINT expected (exit 130): {result}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
     public async Task Ctrl_c_stops_serve_and_exits_0()
     {
         WscResult result = await WscProcess.RunAndInterruptAsync(["serve"], ready: "server listening", then: TimeSpan.FromMilliseconds(300));

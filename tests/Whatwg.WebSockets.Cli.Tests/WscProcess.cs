@@ -102,8 +102,9 @@ public static class WscProcess
     /// Starts wsc with stdin left open, waits until its stderr shows <paramref name="ready"/> and then
     /// <paramref name="then"/>, sends it SIGINT (what Ctrl+C sends), and returns how it ended. SIGINT is set to its
     /// default action in the child even where this process inherited it ignored (as background jobs do).
+    /// With <paramref name="again"/>, a second SIGINT follows that long after the first.
     /// </summary>
-    public static async Task<WscResult> RunAndInterruptAsync(IEnumerable<string> args, string ready, TimeSpan then, TimeSpan? timeout = null)
+    public static async Task<WscResult> RunAndInterruptAsync(IEnumerable<string> args, string ready, TimeSpan then, TimeSpan? again = null, TimeSpan? timeout = null)
     {
         var start = new ProcessStartInfo("env")
         {
@@ -158,9 +159,11 @@ public static class WscProcess
             }
 
             await Task.Delay(then, limit.Token);
-            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await InterruptAsync(process, limit.Token);
+            if (again is TimeSpan second)
             {
-                await kill!.WaitForExitAsync(limit.Token);
+                await Task.Delay(second, limit.Token);
+                await InterruptAsync(process, limit.Token);
             }
 
             await process.WaitForExitAsync(limit.Token);
@@ -179,6 +182,12 @@ public static class WscProcess
                 await process.WaitForExitAsync();
             }
         }
+    }
+
+    private static async Task InterruptAsync(Process process, CancellationToken cancellationToken)
+    {
+        using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill!.WaitForExitAsync(cancellationToken);
     }
 
     /// <summary>Starts <c>wsc serve</c> and waits for the URL it prints on its first line.</summary>
