@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http;
+
+namespace Whatwg.WebSockets.Cli.Tests;
+
+/// <summary>The connection options of <c>wsc bench</c> (-H, -s, -k, --ca, --connect-timeout), each seen to take effect.</summary>
+public sealed class WscBenchOptionTests
+{
+    /// <summary>Echoes every message and answers the close.</summary>
+    private static async Task EchoAsync(WebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        while (true)
+        {
+            WebSocketReceiveResult received = await socket.ReceiveAsync(buffer, cancellationToken);
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, default);
+                return;
+            }
+
+            await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, default);
+        }
+    }
+
+    [Fact]
+    public async Task Bench_sends_its_headers_and_offers_its_subprotocols_on_every_connection()
+    {
+        int accepted = 0;
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            // Refuse (403, exit 2) any connection without the header or without both subprotocols in order.
+            if (context.Request.Headers["X-Bench"] != "yes"
+                || !context.WebSockets.WebSocketRequestedProtocols.SequenceEqual(["bench.v2", "bench.v1"]))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return;
+            }
+
+            Interlocked.Increment(ref accepted);
+            using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync("bench.v2");
+            await EchoAsync(socket, context.RequestAborted);
+        });
+
+        WscResult result = await WscProcess.RunAsync(
+            ["bench", server.Url, "-c", "2", "-d", "0.5", "--warmup", "0", "-H", "X-Bench: yes", "-s", "bench.v2", "-s", "bench.v1"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(2, accepted);
+    }
+
+    [Fact]
+    public async Task Bench_rejects_a_self_signed_certificate_and_insecure_accepts_it_with_a_warning()
+    {
+        using var certificates = new TestCertificates();
+        await using KestrelServer server = await KestrelServer.StartAsync(
+            async context =>
+            {
+                using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+                await EchoAsync(socket, context.RequestAborted);
+            },
+            certificates.SelfSignedServer,
+            requireClientCertificate: false);
+
+        WscResult strict = await WscProcess.RunAsync(["bench", server.Url, "-c", "1", "-d", "0.5", "--warmup", "0"]);
+        WscResult insecure = await WscProcess.RunAsync(["bench", server.Url, "-c", "1", "-d", "0.5", "--warmup", "0", "-k"]);
+
+        Assert.True(strict.ExitCode == 2, strict.ToString());
+        Assert.True(insecure.ExitCode == 0, insecure.ToString());
+        Assert.Contains("warning", insecure.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_trusts_a_private_ca_with_ca()
+    {
+        using var certificates = new TestCertificates();
+        await using KestrelServer server = await KestrelServer.StartAsync(
+            async context =>
+            {
+                using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+                await EchoAsync(socket, context.RequestAborted);
+            },
+            certificates.SignedServer,
+            requireClientCertificate: false);
+
+        WscResult without = await WscProcess.RunAsync(["bench", server.Url, "-c", "1", "-d", "0.5", "--warmup", "0"]);
+        WscResult with = await WscProcess.RunAsync(["bench", server.Url, "-c", "1", "-d", "0.5", "--warmup", "0", "--ca", certificates.CaPath]);
+
+        Assert.True(without.ExitCode == 2, without.ToString());
+        Assert.True(with.ExitCode == 0, with.ToString());
+        Assert.DoesNotContain("warning", with.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_connect_timeout_bounds_a_server_that_accepts_tcp_but_never_answers()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start(); // the kernel completes the TCP handshake; nobody ever reads or answers
+        string url = $"ws://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/";
+        var clock = Stopwatch.StartNew();
+
+        WscResult result = await WscProcess.RunAsync(["bench", url, "-c", "1", "-d", "0.5", "--warmup", "0", "--connect-timeout", "0.8"]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("not established within 0.8 s", result.Stderr, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"took {clock.Elapsed}: not bounded by --connect-timeout 0.8\n{result}"); // not the 30 s default
+    }
+}
