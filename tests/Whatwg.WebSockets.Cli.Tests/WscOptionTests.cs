@@ -421,6 +421,19 @@ public class WscOptionTests
         Assert.Contains("--auth", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Verbose_hides_a_token_given_in_an_authorization_header()
+    {
+        await using KestrelServer server = await StartReportingServerAsync("Authorization");
+
+        WscResult result = await WscProcess.RunAsync([server.Url, "-v", "-H", "Authorization: Bearer T0KEN-S3CRET"], closeStdin: false);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["Authorization=Bearer T0KEN-S3CRET;protocols="], result.Lines); // sent as given
+        Assert.Contains("wsc: > Authorization: Bearer (hidden)", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("T0KEN-S3CRET", result.Stderr, StringComparison.Ordinal);
+    }
+
     private static async Task EchoOnce(HttpContext context)
     {
         using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
