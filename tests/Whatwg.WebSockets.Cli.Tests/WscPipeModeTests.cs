@@ -115,6 +115,33 @@ public sealed class WscPipeModeTests
         Assert.Contains("closed 1000", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Binary_stdin_larger_than_64_KiB_goes_as_several_messages_of_at_most_64_KiB_in_order()
+    {
+        await using KestrelServer server = await KestrelServer.StartEchoAsync();
+        byte[] input = new byte[150_000];
+        new Random(6455).NextBytes(input);
+
+        var clock = Stopwatch.StartNew();
+        WscResult result = await WscProcess.RunAsync([server.Url, "--binary", "--base64", "--linger", "30"], stdinBytes: input); // a cold server may take over a second
+
+        string summary = $"after {clock.Elapsed}, exit {result.ExitCode}:\n" + string.Join("\n", result.Lines.Select(line => line[..Math.Min(40, line.Length)])) + "\n" + result.Stderr;
+        Assert.True(result.ExitCode == 0, summary);
+        Assert.True(result.Lines.Length >= 3, summary); // 150,000 bytes need at least three messages of 64 KiB
+        var received = new List<byte>();
+        foreach (string line in result.Lines)
+        {
+            System.Text.RegularExpressions.Match match = System.Text.RegularExpressions.Regex.Match(line, @"^\[binary (\d+) bytes\] (\S*)$");
+            Assert.True(match.Success, summary);
+            byte[] bytes = Convert.FromBase64String(match.Groups[2].Value);
+            Assert.Equal(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), bytes.Length);
+            Assert.InRange(bytes.Length, 1, 64 * 1024);
+            received.AddRange(bytes);
+        }
+
+        Assert.Equal(input, received.ToArray());
+    }
+
     [Theory]
     [InlineData("http")]
     [InlineData("HTTP")]
@@ -123,7 +150,7 @@ public sealed class WscPipeModeTests
         await using KestrelServer server = await KestrelServer.StartEchoAsync();
         string url = scheme + server.Url["ws".Length..];
 
-        WscResult result = await WscProcess.RunAsync([url], ["over http://"]);
+        WscResult result = await WscProcess.RunAsync([url, "--linger", "30"], ["over http://"]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(["over http://"], result.Lines);
