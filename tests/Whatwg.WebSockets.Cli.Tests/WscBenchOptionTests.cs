@@ -5,7 +5,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace Whatwg.WebSockets.Cli.Tests;
 
-/// <summary>The connection options of <c>wsc bench</c> (-H, -s, -k, --ca, --connect-timeout), each seen to take effect.</summary>
+/// <summary>
+/// The connection options of <c>wsc bench</c> (-H, -s, -k, --ca, --connect-timeout), each seen to take effect, and
+/// its output on a terminal (progress bar, colours, NO_COLOR).
+/// </summary>
 public sealed class WscBenchOptionTests
 {
     /// <summary>Echoes every message and answers the close.</summary>
@@ -106,5 +109,39 @@ public sealed class WscBenchOptionTests
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("not established within 0.8 s", result.Stderr, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"took {clock.Elapsed}: not bounded by --connect-timeout 0.8\n{result}"); // not the 30 s default
+    }
+
+    [Fact]
+    public async Task Bench_on_a_terminal_shows_progress_on_stderr_clears_it_and_prints_the_results_in_colour()
+    {
+        await using var terminal = WscInteractiveTests.PseudoTerminal.Start("bench", "-c", "1", "-d", "1.5", "--warmup", "0");
+
+        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        string screen = terminal.Screen;
+        int cleared = screen.LastIndexOf("\e[2K", StringComparison.Ordinal);
+        Assert.True(cleared > 0, screen); // the progress line is cleared before the results
+        Assert.Matches(@"\d+% \w+  \d+ open  \d+ msgs", screen[..cleared]); // the progress line
+        string results = screen[cleared..];
+        Assert.Contains("latency histogram", results, StringComparison.Ordinal);
+        Assert.Contains("\e[1m", results, StringComparison.Ordinal); // bold table headings: colours on a terminal
+    }
+
+    [Fact]
+    public async Task Bench_on_a_terminal_with_no_color_prints_plain_ascii_results_within_80_columns()
+    {
+        await using var terminal = WscInteractiveTests.PseudoTerminal.StartWith(["NO_COLOR=1"], "bench", "-c", "1", "-d", "1.5", "--warmup", "0");
+
+        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        string screen = terminal.Screen;
+        int cleared = screen.LastIndexOf("\e[2K", StringComparison.Ordinal);
+        Assert.True(cleared > 0, screen);
+        string results = screen[(cleared + "\e[2K".Length)..].Replace("\e[?25h", string.Empty, StringComparison.Ordinal); // the cursor shown again
+        Assert.Contains("latency histogram", results, StringComparison.Ordinal);
+        Assert.DoesNotContain("\e", results, StringComparison.Ordinal);
+        Assert.All(results.Split('\n'), line =>
+        {
+            Assert.True(line.TrimEnd('\r').Length <= 80, line);
+            Assert.True(line.All(char.IsAscii), line);
+        });
     }
 }

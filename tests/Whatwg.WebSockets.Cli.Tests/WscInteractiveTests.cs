@@ -223,7 +223,7 @@ public class WscInteractiveTests
     }
 
     /// <summary>wsc under script(1): its stdin and stdout are a terminal; everything it writes is captured.</summary>
-    private sealed class PseudoTerminal : IAsyncDisposable
+    internal sealed class PseudoTerminal : IAsyncDisposable
     {
         private readonly Process _process;
         private readonly StringBuilder _screen = new();
