@@ -222,6 +222,40 @@ public class WscInteractiveTests
         Assert.DoesNotContain("\e[36m", terminal.Screen, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Close_refuses_a_code_outside_1000_and_3000_to_4999_and_ping_without_data_gets_its_pong()
+    {
+        var closeSeen = new TaskCompletionSource<int?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[1024];
+            System.Net.WebSockets.WebSocketReceiveResult received;
+            while ((received = await socket.ReceiveAsync(buffer, context.RequestAborted)).MessageType != System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+            }
+
+            closeSeen.TrySetResult((int?)received.CloseStatus);
+            await socket.CloseOutputAsync(received.CloseStatus ?? System.Net.WebSockets.WebSocketCloseStatus.Empty, received.CloseStatusDescription, default);
+        });
+        await using var terminal = PseudoTerminal.Start(server.Url, "--no-color");
+
+        await terminal.WaitForAsync("/help lists the commands");
+        await terminal.TypeAsync("/ping\r");
+        await terminal.WaitForAsync("pong after ");
+        Assert.Matches(@"\* pong after \d+(\.\d+)? ms", terminal.Screen); // no data: none shown
+        await terminal.TypeAsync("/close 1001\r");
+        await terminal.WaitForAsync("must be 1000 or in 3000-4999, not 1001");
+        await terminal.TypeAsync("/close 2999\r");
+        await terminal.WaitForAsync("must be 1000 or in 3000-4999, not 2999");
+        Assert.False(closeSeen.Task.IsCompleted, terminal.Screen); // neither code was sent
+        await terminal.TypeAsync("/close 3000 fine\r");
+
+        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        Assert.Equal(3000, await closeSeen.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("closed 3000", terminal.Screen, StringComparison.Ordinal);
+    }
+
     /// <summary>wsc under script(1): its stdin and stdout are a terminal; everything it writes is captured.</summary>
     internal sealed class PseudoTerminal : IAsyncDisposable
     {
