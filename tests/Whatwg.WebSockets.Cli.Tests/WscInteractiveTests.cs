@@ -245,15 +245,16 @@ public class WscInteractiveTests
         await terminal.WaitForAsync("pong after ");
         Assert.Matches(@"\* pong after \d+(\.\d+)? ms", terminal.Screen); // no data: none shown
         await terminal.TypeAsync("/close 1001\r");
-        await terminal.WaitForAsync("must be 1000 or in 3000-4999, not 1001");
+        await terminal.WaitForAsync("/close: the code must be 1000 or in 3000-4999, not 1001");
         await terminal.TypeAsync("/close 2999\r");
-        await terminal.WaitForAsync("must be 1000 or in 3000-4999, not 2999");
+        await terminal.WaitForAsync("/close: the code must be 1000 or in 3000-4999, not 2999");
         Assert.False(closeSeen.Task.IsCompleted, terminal.Screen); // neither code was sent
         await terminal.TypeAsync("/close 3000 fine\r");
 
         Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
         Assert.Equal(3000, await closeSeen.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Contains("closed 3000", terminal.Screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("Actual value was", terminal.Screen, StringComparison.Ordinal); // one plain line, not an exception's text
     }
 
     /// <summary>wsc under script(1): its stdin and stdout are a terminal; everything it writes is captured.</summary>
