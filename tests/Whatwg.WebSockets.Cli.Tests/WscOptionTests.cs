@@ -434,6 +434,32 @@ public class WscOptionTests
         Assert.DoesNotContain("T0KEN-S3CRET", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Tls_cert_with_its_key_in_the_same_file_and_a_der_ca()
+    {
+        using var certificates = new TestCertificates();
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            string subject = context.Connection.ClientCertificate?.Subject ?? "no certificate";
+            using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            await socket.SendAsync(Encoding.UTF8.GetBytes(subject), WebSocketMessageType.Text, endOfMessage: true, default);
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, string.Empty, default);
+        }, certificates.SignedServer, requireClientCertificate: true);
+        string directory = Path.GetDirectoryName(certificates.CaPath)!;
+        string combined = Path.Combine(directory, "client-and-key.pem");
+        await File.WriteAllTextAsync(combined, await File.ReadAllTextAsync(certificates.ClientCertPath) + "\n" + await File.ReadAllTextAsync(certificates.ClientKeyPath));
+        string der = Path.Combine(directory, "ca.der");
+        using (var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(certificates.CaPath)))
+        {
+            await File.WriteAllBytesAsync(der, ca.RawData);
+        }
+
+        WscResult result = await WscProcess.RunAsync([server.Url, "--ca", der, "--cert", combined], closeStdin: false);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["CN=wsc test client"], result.Lines);
+    }
+
     private static async Task EchoOnce(HttpContext context)
     {
         using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
