@@ -112,6 +112,49 @@ public sealed class WscBenchOptionTests
     }
 
     [Fact]
+    public async Task When_several_exit_codes_apply_the_lowest_wins()
+    {
+        // The first connection is refused (2); the other echoes garbled bytes (5).
+        int connections = 0;
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            if (Interlocked.Increment(ref connections) == 1)
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return;
+            }
+
+            using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[64 * 1024];
+            try
+            {
+                while (true)
+                {
+                    WebSocketReceiveResult received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                    if (received.MessageType == WebSocketMessageType.Close)
+                    {
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, default);
+                        return;
+                    }
+
+                    buffer[received.Count - 1] ^= 1;
+                    await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, default);
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // The client went away.
+            }
+        });
+
+        WscResult result = await WscProcess.RunAsync(["bench", server.Url, "-c", "2", "-d", "1", "--warmup", "0", "--no-compression"]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("403", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("not what was sent", result.Stderr, StringComparison.Ordinal); // the garbled echoes were seen too
+    }
+
+    [Fact]
     public async Task Bench_on_a_terminal_shows_progress_on_stderr_clears_it_and_prints_the_results_in_colour()
     {
         await using var terminal = WscInteractiveTests.PseudoTerminal.Start("bench", "-c", "1", "-d", "1.5", "--warmup", "0");
