@@ -257,6 +257,29 @@ public class WscInteractiveTests
         Assert.DoesNotContain("Actual value was", terminal.Screen, StringComparison.Ordinal); // one plain line, not an exception's text
     }
 
+    [Theory]
+    [InlineData("-x")]
+    [InlineData("--binary")]
+    public async Task Execute_or_binary_on_a_terminal_keeps_pipe_mode(string option)
+    {
+        await using KestrelServer server = await KestrelServer.StartEchoAsync();
+        string[] args = option == "-x" ? [server.Url, "-x", "from -x", "-n", "1"] : [server.Url, "--binary", "-n", "1"];
+        await using var terminal = PseudoTerminal.Start(args);
+
+        await terminal.WaitForAsync("wsc: connected to");
+        if (option == "--binary")
+        {
+            await terminal.TypeAsync("AB\r"); // the terminal hands over "AB\n" as bytes
+        }
+
+        int exitCode = await terminal.WaitForExitAsync();
+
+        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.DoesNotContain("/help lists the commands", terminal.Screen, StringComparison.Ordinal);
+        Assert.Contains(option == "-x" ? "from -x" : "[binary 3 bytes] 41420a", terminal.Screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("< ", terminal.Screen, StringComparison.Ordinal); // no prompt markers
+    }
+
     /// <summary>wsc under script(1): its stdin and stdout are a terminal; everything it writes is captured.</summary>
     internal sealed class PseudoTerminal : IAsyncDisposable
     {
