@@ -228,6 +228,33 @@ public class WscOptionTests
     }
 
     [Fact]
+    public async Task Max_message_size_accepts_a_message_of_exactly_that_size_and_fails_on_one_byte_more()
+    {
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            await socket.SendAsync(new byte[100], WebSocketMessageType.Binary, endOfMessage: true, default);
+            await socket.SendAsync(new byte[101], WebSocketMessageType.Binary, endOfMessage: true, default);
+            var buffer = new byte[1024];
+            try
+            {
+                while ((await socket.ReceiveAsync(buffer, default)).MessageType != WebSocketMessageType.Close)
+                {
+                }
+            }
+            catch (WebSocketException)
+            {
+            }
+        });
+
+        WscResult result = await WscProcess.RunAsync([server.Url, "--max-message-size", "100"], closeStdin: false);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(["[binary 100 bytes] " + new string('0', 200)], result.Lines);
+        Assert.Contains("1009", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Close_timeout_drops_a_server_that_never_answers_the_close_with_exit_4()
     {
         await using var server = RawWebSocketServer.Start(async (stream, socket) =>
