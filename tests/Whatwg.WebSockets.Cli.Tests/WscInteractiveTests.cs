@@ -59,6 +59,7 @@ public class WscInteractiveTests
 
         Assert.True(exitCode == 0, terminal.Screen);
         Assert.Contains("\e[32m", terminal.Screen, StringComparison.Ordinal); // incoming in green
+        Assert.Contains("\e[36m", terminal.Screen, StringComparison.Ordinal); // outgoing in cyan
         Assert.Matches(@"\d\d:\d\d:\d\d\.\d\d\d < \{", terminal.Screen);
         Assert.Contains("closed 1000", terminal.Screen, StringComparison.Ordinal);
     }
