@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Whatwg.WebSockets.Cli.Tests;
 
-/// <summary>Exit codes and messages for causes the help names that the other tests do not reach.</summary>
+/// <summary>Help claims the other test classes did not reach: exit codes for invalid UTF-8 and redirects, -x until the server closes, keep-alive settings.</summary>
 public sealed class WscExitCodeTests
 {
     [Fact]
@@ -90,5 +90,20 @@ public sealed class WscExitCodeTests
         Assert.Equal(0x88, await firstFrame.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Contains("keep-alive pings are off", result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("wsc: > ping", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keep_alive_defaults_to_a_ping_after_20_s_and_20_s_for_its_pong()
+    {
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, string.Empty, default);
+        });
+
+        WscResult result = await WscProcess.RunAsync([server.Url, "--show-ping"], closeStdin: false);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("keep-alive: a ping goes out after 20 s without traffic; no pong within 20 s ends the connection", result.Stderr, StringComparison.Ordinal);
     }
 }
