@@ -356,6 +356,12 @@ internal sealed class ClientSession : IDisposable
         }
         else if (int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int code))
         {
+            if (code != 1000 && code is < 3000 or > 4999)
+            {
+                terminal.Print(InteractiveTerminal.Kind.Error, $"/close: the code must be 1000 or in 3000-4999, not {code}");
+                return;
+            }
+
             socket.Close(code, parts.Length > 1 ? parts[1] : string.Empty);
         }
         else

@@ -9,7 +9,8 @@ internal static class ServeCommand
     private const string Notes = """
         Output:
           The first line on stdout is the server's URL, e.g. ws://127.0.0.1:40123/ (endpoints / and /echo).
-          The server runs until Ctrl+C or SIGTERM, then stops within 2 seconds and exits 0.
+          The server runs until Ctrl+C or SIGTERM, then stops within 2 seconds and exits 0; clients still
+          connected are then dropped without a closing handshake (they see 1006).
 
         Exit codes:
           0  stopped by Ctrl+C or SIGTERM

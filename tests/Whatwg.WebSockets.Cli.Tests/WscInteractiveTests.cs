@@ -59,6 +59,7 @@ public class WscInteractiveTests
 
         Assert.True(exitCode == 0, terminal.Screen);
         Assert.Contains("\e[32m", terminal.Screen, StringComparison.Ordinal); // incoming in green
+        Assert.Contains("\e[36m", terminal.Screen, StringComparison.Ordinal); // outgoing in cyan
         Assert.Matches(@"\d\d:\d\d:\d\d\.\d\d\d < \{", terminal.Screen);
         Assert.Contains("closed 1000", terminal.Screen, StringComparison.Ordinal);
     }
@@ -151,8 +152,137 @@ public class WscInteractiveTests
         Assert.Contains("closed 4001 (private use): bye", terminal.Screen, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Home_end_backspace_delete_ctrl_u_and_down_edit_the_line_and_ctrl_d_on_an_empty_line_quits()
+    {
+        await using KestrelServer server = await KestrelServer.StartEchoAsync();
+        await using var terminal = PseudoTerminal.Start(server.Url, "--no-color");
+
+        await terminal.WaitForAsync("/help lists the commands");
+
+        // Home inserts at the start, End at the end; Backspace removes the last character; two Lefts and Delete remove the 'y'.
+        await terminal.TypeAsync("wxyz\e[HA\e[FZ\u007f\e[D\e[D\e[3~\r");
+        await terminal.WaitForAsync("< Awxz");
+
+        // Ctrl+U clears what is before the cursor.
+        await terminal.TypeAsync("junk\u0015kept\r");
+        await terminal.WaitForAsync("< kept");
+
+        // Up, Up recalls "Awxz"; Down goes forward to "kept".
+        await terminal.TypeAsync("\e[A\e[A\e[B\r");
+        await terminal.WaitForAsync("< kept", occurrences: 2);
+
+        await terminal.TypeAsync("\u0004"); // Ctrl+D on the empty line
+        int exitCode = await terminal.WaitForExitAsync();
+
+        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.Matches(@"< Awxz\r?\n", terminal.Screen); // the whole line, nothing after the z
+        Assert.DoesNotContain("< junk", terminal.Screen, StringComparison.Ordinal);
+        Assert.Contains("closed 1000", terminal.Screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task File_command_sends_the_files_bytes_as_one_binary_message()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(path, [0x01, 0x02, 0xfe, 0xff]);
+            await using KestrelServer server = await KestrelServer.StartEchoAsync();
+            await using var terminal = PseudoTerminal.Start(server.Url, "--no-color");
+
+            await terminal.WaitForAsync("/help lists the commands");
+            await terminal.TypeAsync($"/file {path}\r");
+            await terminal.WaitForAsync("< [binary 4 bytes]");
+            await terminal.WaitForAsync("0000  01 02 fe ff");
+            await terminal.TypeAsync("/file /nonexistent/file\r");
+            await terminal.WaitForAsync("nonexistent");
+            await terminal.TypeAsync("/quit\r");
+
+            Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task No_color_environment_variable_turns_colours_off()
+    {
+        await using KestrelServer server = await KestrelServer.StartEchoAsync();
+        await using var terminal = PseudoTerminal.StartWith(["NO_COLOR=1"], server.Url);
+
+        await terminal.WaitForAsync("/help lists the commands");
+        await terminal.TypeAsync("plain\r");
+        await terminal.WaitForAsync("< plain");
+        await terminal.TypeAsync("/quit\r");
+
+        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        Assert.DoesNotContain("\e[32m", terminal.Screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("\e[36m", terminal.Screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Close_refuses_a_code_outside_1000_and_3000_to_4999_and_ping_without_data_gets_its_pong()
+    {
+        var closeSeen = new TaskCompletionSource<int?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[1024];
+            System.Net.WebSockets.WebSocketReceiveResult received;
+            while ((received = await socket.ReceiveAsync(buffer, context.RequestAborted)).MessageType != System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+            }
+
+            closeSeen.TrySetResult((int?)received.CloseStatus);
+            await socket.CloseOutputAsync(received.CloseStatus ?? System.Net.WebSockets.WebSocketCloseStatus.Empty, received.CloseStatusDescription, default);
+        });
+        await using var terminal = PseudoTerminal.Start(server.Url, "--no-color");
+
+        await terminal.WaitForAsync("/help lists the commands");
+        await terminal.TypeAsync("/ping\r");
+        await terminal.WaitForAsync("pong after ");
+        Assert.Matches(@"\* pong after \d+(\.\d+)? ms", terminal.Screen); // no data: none shown
+        await terminal.TypeAsync("/close 1001\r");
+        await terminal.WaitForAsync("/close: the code must be 1000 or in 3000-4999, not 1001");
+        await terminal.TypeAsync("/close 2999\r");
+        await terminal.WaitForAsync("/close: the code must be 1000 or in 3000-4999, not 2999");
+        Assert.False(closeSeen.Task.IsCompleted, terminal.Screen); // neither code was sent
+        await terminal.TypeAsync("/close 3000 fine\r");
+
+        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        Assert.Equal(3000, await closeSeen.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("closed 3000", terminal.Screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("Actual value was", terminal.Screen, StringComparison.Ordinal); // one plain line, not an exception's text
+    }
+
+    [Theory]
+    [InlineData("-x")]
+    [InlineData("--binary")]
+    public async Task Execute_or_binary_on_a_terminal_keeps_pipe_mode(string option)
+    {
+        await using KestrelServer server = await KestrelServer.StartEchoAsync();
+        string[] args = option == "-x" ? [server.Url, "-x", "from -x", "-n", "1"] : [server.Url, "--binary", "-n", "1"];
+        await using var terminal = PseudoTerminal.Start(args);
+
+        await terminal.WaitForAsync("wsc: connected to");
+        if (option == "--binary")
+        {
+            await terminal.TypeAsync("AB\r"); // the terminal hands over "AB\n" as bytes
+        }
+
+        int exitCode = await terminal.WaitForExitAsync();
+
+        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.DoesNotContain("/help lists the commands", terminal.Screen, StringComparison.Ordinal);
+        Assert.Contains(option == "-x" ? "from -x" : "[binary 3 bytes] 41420a", terminal.Screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("< ", terminal.Screen, StringComparison.Ordinal); // no prompt markers
+    }
+
     /// <summary>wsc under script(1): its stdin and stdout are a terminal; everything it writes is captured.</summary>
-    private sealed class PseudoTerminal : IAsyncDisposable
+    internal sealed class PseudoTerminal : IAsyncDisposable
     {
         private readonly Process _process;
         private readonly StringBuilder _screen = new();
@@ -175,12 +305,15 @@ public class WscInteractiveTests
             }
         }
 
-        public static PseudoTerminal Start(params string[] args)
+        public static PseudoTerminal Start(params string[] args) => StartWith([], args);
+
+        /// <summary>Like <see cref="Start"/>, with extra environment variables given as NAME=value.</summary>
+        public static PseudoTerminal StartWith(string[] environment, params string[] args)
         {
             string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
             string wsc = Path.Combine(WscProcess.Build.Root, "src", "Whatwg.WebSockets.Cli", "bin", WscProcess.Build.Configuration, "net10.0", "wsc.dll");
             // Ctrl+C must reach wsc as SIGINT with its default action, even where this process inherited it ignored.
-            string command = string.Join(' ', new[] { "env", "--default-signal=INT", dotnet, wsc }.Concat(args).Select(arg => "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+            string command = string.Join(' ', new[] { "env", "--default-signal=INT" }.Concat(environment).Concat([dotnet, wsc]).Concat(args).Select(arg => "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
             var start = new ProcessStartInfo("script")
             {
                 RedirectStandardInput = true,

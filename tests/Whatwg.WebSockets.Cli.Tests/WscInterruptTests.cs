@@ -9,8 +9,10 @@ namespace Whatwg.WebSockets.Cli.Tests;
 /// </summary>
 public sealed class WscInterruptTests
 {
-    [Fact]
-    public async Task Ctrl_c_in_connect_mode_closes_with_1000_and_exits_0()
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task Ctrl_c_or_sigterm_in_connect_mode_closes_with_1000_and_exits_0(string signal)
     {
         var closeSeen = new TaskCompletionSource<(int? Code, string? Reason)>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using KestrelServer server = await KestrelServer.StartAsync(async context =>
@@ -29,7 +31,7 @@ public sealed class WscInterruptTests
             }
         });
 
-        WscResult result = await WscProcess.RunAndInterruptAsync([server.Url], ready: "wsc: connected to", then: TimeSpan.FromMilliseconds(300));
+        WscResult result = await WscProcess.RunAndInterruptAsync([server.Url], ready: "wsc: connected to", then: TimeSpan.FromMilliseconds(300), signal: signal);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("closed 1000", result.Stderr, StringComparison.Ordinal);

@@ -228,6 +228,33 @@ public class WscOptionTests
     }
 
     [Fact]
+    public async Task Max_message_size_accepts_a_message_of_exactly_that_size_and_fails_on_one_byte_more()
+    {
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            await socket.SendAsync(new byte[100], WebSocketMessageType.Binary, endOfMessage: true, default);
+            await socket.SendAsync(new byte[101], WebSocketMessageType.Binary, endOfMessage: true, default);
+            var buffer = new byte[1024];
+            try
+            {
+                while ((await socket.ReceiveAsync(buffer, default)).MessageType != WebSocketMessageType.Close)
+                {
+                }
+            }
+            catch (WebSocketException)
+            {
+            }
+        });
+
+        WscResult result = await WscProcess.RunAsync([server.Url, "--max-message-size", "100"], closeStdin: false);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(["[binary 100 bytes] " + new string('0', 200)], result.Lines);
+        Assert.Contains("1009", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Close_timeout_drops_a_server_that_never_answers_the_close_with_exit_4()
     {
         await using var server = RawWebSocketServer.Start(async (stream, socket) =>
@@ -419,6 +446,45 @@ public class WscOptionTests
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("wsc: handshake failed: server answered 401 Unauthorized", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("--auth", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verbose_hides_a_token_given_in_an_authorization_header()
+    {
+        await using KestrelServer server = await StartReportingServerAsync("Authorization");
+
+        WscResult result = await WscProcess.RunAsync([server.Url, "-v", "-H", "Authorization: Bearer T0KEN-S3CRET"], closeStdin: false);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["Authorization=Bearer T0KEN-S3CRET;protocols="], result.Lines); // sent as given
+        Assert.Contains("wsc: > Authorization: Bearer (hidden)", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("T0KEN-S3CRET", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tls_cert_with_its_key_in_the_same_file_and_a_der_ca()
+    {
+        using var certificates = new TestCertificates();
+        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
+        {
+            string subject = context.Connection.ClientCertificate?.Subject ?? "no certificate";
+            using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            await socket.SendAsync(Encoding.UTF8.GetBytes(subject), WebSocketMessageType.Text, endOfMessage: true, default);
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, string.Empty, default);
+        }, certificates.SignedServer, requireClientCertificate: true);
+        string directory = Path.GetDirectoryName(certificates.CaPath)!;
+        string combined = Path.Combine(directory, "client-and-key.pem");
+        await File.WriteAllTextAsync(combined, await File.ReadAllTextAsync(certificates.ClientCertPath) + "\n" + await File.ReadAllTextAsync(certificates.ClientKeyPath));
+        string der = Path.Combine(directory, "ca.der");
+        using (var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(certificates.CaPath)))
+        {
+            await File.WriteAllBytesAsync(der, ca.RawData);
+        }
+
+        WscResult result = await WscProcess.RunAsync([server.Url, "--ca", der, "--cert", combined], closeStdin: false);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["CN=wsc test client"], result.Lines);
     }
 
     private static async Task EchoOnce(HttpContext context)

@@ -102,9 +102,11 @@ public static class WscProcess
     /// Starts wsc with stdin left open, waits until its stderr shows <paramref name="ready"/> and then
     /// <paramref name="then"/>, sends it SIGINT (what Ctrl+C sends), and returns how it ended. SIGINT is set to its
     /// default action in the child even where this process inherited it ignored (as background jobs do).
-    /// With <paramref name="again"/>, a second SIGINT follows that long after the first.
+    /// With <paramref name="again"/>, a second SIGINT follows that long after the first. <paramref name="signal"/>
+    /// names another signal to send instead (TERM).
     /// </summary>
-    public static async Task<WscResult> RunAndInterruptAsync(IEnumerable<string> args, string ready, TimeSpan then, TimeSpan? again = null, TimeSpan? timeout = null)
+    public static async Task<WscResult> RunAndInterruptAsync(
+        IEnumerable<string> args, string ready, TimeSpan then, TimeSpan? again = null, TimeSpan? timeout = null, string signal = "INT")
     {
         var start = new ProcessStartInfo("env")
         {
@@ -159,11 +161,11 @@ public static class WscProcess
             }
 
             await Task.Delay(then, limit.Token);
-            await InterruptAsync(process, limit.Token);
+            await InterruptAsync(process, signal, limit.Token);
             if (again is TimeSpan second)
             {
                 await Task.Delay(second, limit.Token);
-                await InterruptAsync(process, limit.Token);
+                await InterruptAsync(process, signal, limit.Token);
             }
 
             await process.WaitForExitAsync(limit.Token);
@@ -184,9 +186,9 @@ public static class WscProcess
         }
     }
 
-    private static async Task InterruptAsync(Process process, CancellationToken cancellationToken)
+    private static async Task InterruptAsync(Process process, string signal, CancellationToken cancellationToken)
     {
-        using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill!.WaitForExitAsync(cancellationToken);
     }
 

@@ -98,6 +98,36 @@ public class WscServeTests
         Assert.DoesNotContain("<url>", result.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_answers_on_slash_echo_as_well_and_404_elsewhere()
+    {
+        await using ServeProcess server = await WscProcess.StartServeAsync();
+
+        WscResult echo = await WscProcess.RunAsync([server.Url + "echo"], ["via /echo"]);
+        WscResult elsewhere = await WscProcess.RunAsync([server.Url + "elsewhere"], ["nothing"]);
+
+        Assert.True(echo.ExitCode == 0, echo.ToString());
+        Assert.Equal(["via /echo"], echo.Lines);
+        Assert.True(elsewhere.ExitCode == 2, elsewhere.ToString());
+        Assert.Contains("404", elsewhere.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_with_a_client_still_connected_stops_soon_after_sigterm_drops_it_and_exits_0()
+    {
+        await using ServeProcess server = await WscProcess.StartServeAsync();
+        using var client = new ClientWebSocket();
+        await client.ConnectAsync(new Uri(server.Url), CancellationToken.None);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        int exitCode = await server.TerminateAsync();
+
+        Assert.Equal(0, exitCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(12), $"took {clock.Elapsed} to stop; the help says within 2 seconds");
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAsync<WebSocketException>(async () => await client.ReceiveAsync(new byte[16], limit.Token)); // dropped, as the help says
+    }
+
     private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));

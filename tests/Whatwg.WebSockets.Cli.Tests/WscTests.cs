@@ -128,6 +128,10 @@ public class WscTests
     [InlineData("--no-such-option")]
     [InlineData("-H", "no colon here", "ws://127.0.0.1:9/")]
     [InlineData("-H", "Sec-WebSocket-Key: x", "ws://127.0.0.1:9/")]
+    [InlineData("-H", "sec-websocket-protocol: chat", "ws://127.0.0.1:9/")]
+    [InlineData("-H", "Upgrade: websocket", "ws://127.0.0.1:9/")]
+    [InlineData("-H", "Connection: Upgrade", "ws://127.0.0.1:9/")]
+    [InlineData("-H", "Host: example.com", "ws://127.0.0.1:9/")]
     [InlineData("-s", "not a token", "ws://127.0.0.1:9/")]
     [InlineData("--linger", "-1", "ws://127.0.0.1:9/")]
     public async Task Bad_arguments_exit_1(params string[] args)
