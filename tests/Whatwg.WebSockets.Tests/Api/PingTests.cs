@@ -270,14 +270,14 @@ public sealed class PingTests(NodeWsServerFixture node)
     [Fact]
     public async Task Bad_calls_are_refused_with_specific_errors()
     {
-        await using var socket = new WebSocket(node.Url("/echo").ToString(), null, TestOptions.Quiet());
+        // Events held by the gate: the socket stays CONNECTING (its open task cannot run) however fast it connects.
+        await using var socket = EventGate.Hold(() => new WebSocket(node.Url("/echo").ToString(), null, TestOptions.Quiet()), out EventGate gate);
 
-        // CONNECTING: as Send, an InvalidStateError thrown at once (the constructor has not finished connecting).
-        if (socket.ReadyState == WebSocketReadyState.Connecting)
-        {
-            Assert.Throws<InvalidStateErrorException>(() => { _ = socket.PingAsync(); });
-        }
+        // CONNECTING: as Send, an InvalidStateError thrown at once.
+        Assert.Equal(WebSocketReadyState.Connecting, socket.ReadyState);
+        Assert.Throws<InvalidStateErrorException>(() => { _ = socket.PingAsync(); });
 
+        gate.Release();
         await socket.WhenOpen.WaitAsync(s_wait);
         ArgumentOutOfRangeException tooBig = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = socket.PingAsync(new byte[126]); });
         Assert.Contains("125", tooBig.Message);
