@@ -9,8 +9,8 @@ internal static class ServeCommand
     private const string Notes = """
         Output:
           The first line on stdout is the server's URL, e.g. ws://127.0.0.1:40123/ (endpoints / and /echo).
-          The server runs until Ctrl+C or SIGTERM, then stops within 2 seconds and exits 0; clients still
-          connected are then dropped without a closing handshake (they see 1006).
+          The server runs until Ctrl+C or SIGTERM, then closes every connection with 1001 (going away),
+          stops within 2 seconds and exits 0; a client that has not answered its Close by then is dropped.
 
         Exit codes:
           0  stopped by Ctrl+C or SIGTERM

@@ -113,9 +113,30 @@ public class WscServeTests
     }
 
     [Fact]
-    public async Task Serve_with_a_client_still_connected_stops_soon_after_sigterm_drops_it_and_exits_0()
+    public async Task Serve_with_a_client_still_connected_tells_it_1001_going_away_and_exits_0()
     {
         await using ServeProcess server = await WscProcess.StartServeAsync();
+        using var client = new ClientWebSocket();
+        await client.ConnectAsync(new Uri(server.Url), CancellationToken.None);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Task<WebSocketReceiveResult> receiving = client.ReceiveAsync(new byte[16], limit.Token);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Task<int> stopping = server.TerminateAsync();
+
+        WebSocketReceiveResult result = await receiving;
+        Assert.Equal(WebSocketMessageType.Close, result.MessageType);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, result.CloseStatus); // 1001, going away
+        Assert.Equal("server stopping", result.CloseStatusDescription);
+        await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, limit.Token);
+
+        Assert.Equal(0, await stopping);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(12), $"took {clock.Elapsed} to stop; the help says within 2 seconds");
+    }
+
+    [Fact]
+    public async Task Serve_with_a_client_that_does_not_answer_the_going_away_close_still_stops_and_exits_0()
+    {
+        await using ServeProcess server = await WscProcess.StartServeAsync("--broadcast");
         using var client = new ClientWebSocket();
         await client.ConnectAsync(new Uri(server.Url), CancellationToken.None);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -125,7 +146,8 @@ public class WscServeTests
         Assert.Equal(0, exitCode);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(12), $"took {clock.Elapsed} to stop; the help says within 2 seconds");
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await Assert.ThrowsAsync<WebSocketException>(async () => await client.ReceiveAsync(new byte[16], limit.Token)); // dropped, as the help says
+        WebSocketReceiveResult result = await client.ReceiveAsync(new byte[16], limit.Token); // sent before the cut
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, result.CloseStatus);
     }
 
     private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
