@@ -197,17 +197,7 @@ public sealed class EventTests(KestrelFixture kestrel)
     [Fact]
     public async Task Events_WithAContextThatRunsPostsConcurrently_StillOneAtATimeInOrder()
     {
-        var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(new ConcurrentContext());
-        WebSocket socket;
-        try
-        {
-            socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(previous);
-        }
+        WebSocket socket = EchoSocketUnder(new ConcurrentContext());
 
         await using (socket)
         {
@@ -230,17 +220,7 @@ public sealed class EventTests(KestrelFixture kestrel)
         // A UI context whose window is gone throws from Post. Events then run on the thread pool: a socket whose
         // close event can never run would leave WhenClosed and DisposeAsync waiting for ever.
         var context = new RefusingContext();
-        var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(context);
-        WebSocket socket;
-        try
-        {
-            socket = new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(previous);
-        }
+        WebSocket socket = EchoSocketUnder(context);
 
         await using (socket)
         {
@@ -257,6 +237,21 @@ public sealed class EventTests(KestrelFixture kestrel)
             Assert.Equal(1000, close.Code);
             Assert.True(context.Refused >= 3, $"the context refused {context.Refused} posts");
             Assert.False(log.OverlapSeen);
+        }
+    }
+
+    /// <summary>A socket to the echo endpoint, constructed while <paramref name="context"/> is current (so it captures it).</summary>
+    private WebSocket EchoSocketUnder(SynchronizationContext context)
+    {
+        SynchronizationContext? previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            return new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet());
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
         }
     }
 
