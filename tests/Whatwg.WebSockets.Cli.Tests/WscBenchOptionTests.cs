@@ -54,18 +54,22 @@ public sealed class WscBenchOptionTests
         Assert.Equal(2, accepted);
     }
 
-    [Fact]
-    public async Task Bench_rejects_a_self_signed_certificate_and_insecure_accepts_it_with_a_warning()
-    {
-        using var certificates = new TestCertificates();
-        await using KestrelServer server = await KestrelServer.StartAsync(
+    /// <summary>An echo server over TLS with <paramref name="certificate"/>.</summary>
+    private static Task<KestrelServer> StartTlsEchoAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
+        KestrelServer.StartAsync(
             async context =>
             {
                 using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
                 await EchoAsync(socket, context.RequestAborted);
             },
-            certificates.SelfSignedServer,
+            certificate,
             requireClientCertificate: false);
+
+    [Fact]
+    public async Task Bench_rejects_a_self_signed_certificate_and_insecure_accepts_it_with_a_warning()
+    {
+        using var certificates = new TestCertificates();
+        await using KestrelServer server = await StartTlsEchoAsync(certificates.SelfSignedServer);
 
         WscResult strict = await WscProcess.RunAsync(["bench", server.Url, "-c", "1", "-d", "0.5", "--warmup", "0"]);
         WscResult insecure = await WscProcess.RunAsync(["bench", server.Url, "-c", "1", "-d", "0.5", "--warmup", "0", "-k"]);
@@ -79,14 +83,7 @@ public sealed class WscBenchOptionTests
     public async Task Bench_trusts_a_private_ca_with_ca()
     {
         using var certificates = new TestCertificates();
-        await using KestrelServer server = await KestrelServer.StartAsync(
-            async context =>
-            {
-                using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
-                await EchoAsync(socket, context.RequestAborted);
-            },
-            certificates.SignedServer,
-            requireClientCertificate: false);
+        await using KestrelServer server = await StartTlsEchoAsync(certificates.SignedServer);
 
         WscResult without = await WscProcess.RunAsync(["bench", server.Url, "-c", "1", "-d", "0.5", "--warmup", "0"]);
         WscResult with = await WscProcess.RunAsync(["bench", server.Url, "-c", "1", "-d", "0.5", "--warmup", "0", "--ca", certificates.CaPath]);

@@ -200,24 +200,31 @@ public class WscOptionTests
         Assert.Equal(["{", "  \"op\": \"hi\",", "  \"n\": [", "    1", "  ]", "}", "not json"], result.Lines);
     }
 
+    /// <summary>A server that sends binary messages of zeros of the given sizes, then reads until the client closes.</summary>
+    private static Task<KestrelServer> StartBinarySenderAsync(params int[] sizes) => KestrelServer.StartAsync(async context =>
+    {
+        using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+        foreach (int size in sizes)
+        {
+            await socket.SendAsync(new byte[size], WebSocketMessageType.Binary, endOfMessage: true, default);
+        }
+
+        var buffer = new byte[1024];
+        try
+        {
+            while ((await socket.ReceiveAsync(buffer, default)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (WebSocketException)
+        {
+        }
+    });
+
     [Fact]
     public async Task Max_message_size_fails_the_connection_with_exit_3()
     {
-        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
-        {
-            using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
-            await socket.SendAsync(new byte[100], WebSocketMessageType.Binary, endOfMessage: true, default);
-            var buffer = new byte[1024];
-            try
-            {
-                while ((await socket.ReceiveAsync(buffer, default)).MessageType != WebSocketMessageType.Close)
-                {
-                }
-            }
-            catch (WebSocketException)
-            {
-            }
-        });
+        await using KestrelServer server = await StartBinarySenderAsync(100);
 
         WscResult small = await WscProcess.RunAsync([server.Url, "--max-message-size", "10"], closeStdin: false);
 
@@ -230,22 +237,7 @@ public class WscOptionTests
     [Fact]
     public async Task Max_message_size_accepts_a_message_of_exactly_that_size_and_fails_on_one_byte_more()
     {
-        await using KestrelServer server = await KestrelServer.StartAsync(async context =>
-        {
-            using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
-            await socket.SendAsync(new byte[100], WebSocketMessageType.Binary, endOfMessage: true, default);
-            await socket.SendAsync(new byte[101], WebSocketMessageType.Binary, endOfMessage: true, default);
-            var buffer = new byte[1024];
-            try
-            {
-                while ((await socket.ReceiveAsync(buffer, default)).MessageType != WebSocketMessageType.Close)
-                {
-                }
-            }
-            catch (WebSocketException)
-            {
-            }
-        });
+        await using KestrelServer server = await StartBinarySenderAsync(100, 101);
 
         WscResult result = await WscProcess.RunAsync([server.Url, "--max-message-size", "100"], closeStdin: false);
 
