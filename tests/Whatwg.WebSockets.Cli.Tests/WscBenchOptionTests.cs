@@ -156,7 +156,7 @@ public sealed class WscBenchOptionTests
     {
         await using var terminal = WscInteractiveTests.PseudoTerminal.Start("bench", "-c", "1", "-d", "1.5", "--warmup", "0");
 
-        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        await terminal.AssertExitsCleanlyAsync();
         string screen = terminal.Screen;
         int cleared = screen.LastIndexOf("\e[2K", StringComparison.Ordinal);
         Assert.True(cleared > 0, screen); // the progress line is cleared before the results
@@ -171,7 +171,7 @@ public sealed class WscBenchOptionTests
     {
         await using var terminal = WscInteractiveTests.PseudoTerminal.StartWith(["NO_COLOR=1"], "bench", "-c", "1", "-d", "1.5", "--warmup", "0");
 
-        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        await terminal.AssertExitsCleanlyAsync();
         string screen = terminal.Screen;
         int cleared = screen.LastIndexOf("\e[2K", StringComparison.Ordinal);
         Assert.True(cleared > 0, screen);

@@ -38,7 +38,7 @@ public class WscInteractiveTests
         await terminal.TypeAsync("/close 4001 done\r");
         int exitCode = await terminal.WaitForExitAsync();
 
-        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
         Assert.Contains("> hello", terminal.Screen, StringComparison.Ordinal);
         Assert.Contains("closed 4001", terminal.Screen, StringComparison.Ordinal);
         Assert.DoesNotContain("\e[32m", terminal.Screen, StringComparison.Ordinal); // --no-color: no colour codes
@@ -57,7 +57,7 @@ public class WscInteractiveTests
         await terminal.TypeAsync("/quit\r");
         int exitCode = await terminal.WaitForExitAsync();
 
-        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
         Assert.Contains("\e[32m", terminal.Screen, StringComparison.Ordinal); // incoming in green
         Assert.Contains("\e[36m", terminal.Screen, StringComparison.Ordinal); // outgoing in cyan
         Assert.Matches(@"\d\d:\d\d:\d\d\.\d\d\d < \{", terminal.Screen);
@@ -82,7 +82,7 @@ public class WscInteractiveTests
         await terminal.TypeAsync("/quit\r");
         int exitCode = await terminal.WaitForExitAsync();
 
-        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
         Assert.Matches(@"pong 'abc' after \d+(\.\d+)? ms", terminal.Screen);
     }
 
@@ -97,7 +97,7 @@ public class WscInteractiveTests
         await terminal.WaitForAsync("< [binary 4 bytes] " + Convert.ToBase64String([0x48, 0x69, 0x00, 0xff]));
         await terminal.TypeAsync("/quit\r");
 
-        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        await terminal.AssertExitsCleanlyAsync();
         Assert.DoesNotContain("0000  48 69", terminal.Screen, StringComparison.Ordinal);
     }
 
@@ -111,7 +111,7 @@ public class WscInteractiveTests
         await terminal.TypeAsync("half a line");
         await terminal.TypeAsync("\u0003"); // Ctrl+C: the terminal sends SIGINT
 
-        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        await terminal.AssertExitsCleanlyAsync();
         Assert.Contains("closed 1000", terminal.Screen, StringComparison.Ordinal);
     }
 
@@ -127,7 +127,7 @@ public class WscInteractiveTests
         await terminal.TypeAsync("\u0004"); // Ctrl+D: end of input
         int exitCode = await terminal.WaitForExitAsync();
 
-        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
         Assert.DoesNotContain("/help lists the commands", terminal.Screen, StringComparison.Ordinal);
         Assert.DoesNotContain("< plain line", terminal.Screen, StringComparison.Ordinal); // no markers: pipe output
     }
@@ -148,7 +148,7 @@ public class WscInteractiveTests
         await terminal.TypeAsync("anything\r");
         int exitCode = await terminal.WaitForExitAsync();
 
-        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
         Assert.Contains("closed 4001 (private use): bye", terminal.Screen, StringComparison.Ordinal);
     }
 
@@ -175,7 +175,7 @@ public class WscInteractiveTests
         await terminal.TypeAsync("\u0004"); // Ctrl+D on the empty line
         int exitCode = await terminal.WaitForExitAsync();
 
-        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
         Assert.Matches(@"< Awxz\r?\n", terminal.Screen); // the whole line, nothing after the z
         Assert.DoesNotContain("< junk", terminal.Screen, StringComparison.Ordinal);
         Assert.Contains("closed 1000", terminal.Screen, StringComparison.Ordinal);
@@ -199,7 +199,7 @@ public class WscInteractiveTests
             await terminal.WaitForAsync("nonexistent");
             await terminal.TypeAsync("/quit\r");
 
-            Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+            await terminal.AssertExitsCleanlyAsync();
         }
         finally
         {
@@ -218,7 +218,7 @@ public class WscInteractiveTests
         await terminal.WaitForAsync("< plain");
         await terminal.TypeAsync("/quit\r");
 
-        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        await terminal.AssertExitsCleanlyAsync();
         Assert.DoesNotContain("\e[32m", terminal.Screen, StringComparison.Ordinal);
         Assert.DoesNotContain("\e[36m", terminal.Screen, StringComparison.Ordinal);
     }
@@ -252,7 +252,7 @@ public class WscInteractiveTests
         Assert.False(closeSeen.Task.IsCompleted, terminal.Screen); // neither code was sent
         await terminal.TypeAsync("/close 3000 fine\r");
 
-        Assert.True(await terminal.WaitForExitAsync() == 0, terminal.Screen);
+        await terminal.AssertExitsCleanlyAsync();
         Assert.Equal(3000, await closeSeen.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Contains("closed 3000", terminal.Screen, StringComparison.Ordinal);
         Assert.DoesNotContain("Actual value was", terminal.Screen, StringComparison.Ordinal); // one plain line, not an exception's text
@@ -275,7 +275,7 @@ public class WscInteractiveTests
 
         int exitCode = await terminal.WaitForExitAsync();
 
-        Assert.True(exitCode == 0, terminal.Screen);
+        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
         Assert.DoesNotContain("/help lists the commands", terminal.Screen, StringComparison.Ordinal);
         Assert.Contains(option == "-x" ? "from -x" : "[binary 3 bytes] 41420a", terminal.Screen, StringComparison.Ordinal);
         Assert.DoesNotContain("< ", terminal.Screen, StringComparison.Ordinal); // no prompt markers
@@ -313,7 +313,10 @@ public class WscInteractiveTests
             string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
             string wsc = Path.Combine(WscProcess.Build.Root, "src", "Whatwg.WebSockets.Cli", "bin", WscProcess.Build.Configuration, "net10.0", "wsc.dll");
             // Ctrl+C must reach wsc as SIGINT with its default action, even where this process inherited it ignored.
-            string command = string.Join(' ', new[] { "env", "--default-signal=INT" }.Concat(environment).Concat([dotnet, wsc]).Concat(args).Select(arg => "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+            // script(1) runs the command through $SHELL -c; 'exec' makes wsc replace that shell, so the terminal's
+            // SIGINT reaches wsc alone (a shell left waiting in the same process group would die of it first, and
+            // script would report the shell's 130 instead of wsc's exit code).
+            string command = "exec " + string.Join(' ', new[] { "env", "--default-signal=INT" }.Concat(environment).Concat([dotnet, wsc]).Concat(args).Select(arg => "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
             var start = new ProcessStartInfo("script")
             {
                 RedirectStandardInput = true,
@@ -326,6 +329,7 @@ public class WscInteractiveTests
                 start.ArgumentList.Add(arg);
             }
 
+            start.Environment["SHELL"] = "/bin/sh"; // the same shell whatever the user's login shell is
             start.Environment.Remove("NO_COLOR");
             start.Environment["TERM"] = "xterm";
             return new PseudoTerminal(Process.Start(start) ?? throw new InvalidOperationException("could not start script"));
@@ -357,6 +361,13 @@ public class WscInteractiveTests
             await _process.WaitForExitAsync(limit.Token);
             await _reading;
             return _process.ExitCode;
+        }
+
+        /// <summary>Waits for wsc to end and checks it exited 0; the failure shows the code and the screen.</summary>
+        public async Task AssertExitsCleanlyAsync()
+        {
+            int exitCode = await WaitForExitAsync();
+            Assert.True(exitCode == 0, $"exit code {exitCode}\n{Screen}");
         }
 
         public async ValueTask DisposeAsync()
