@@ -386,6 +386,23 @@ public class WscOptionTests
     }
 
     [Fact]
+    public async Task An_https_url_means_wss_and_is_checked_like_one()
+    {
+        using var certificates = new TestCertificates();
+        await using KestrelServer server = await KestrelServer.StartAsync(EchoOnce, certificates.SignedServer, requireClientCertificate: false);
+        string url = "https" + server.Url["wss".Length..];
+
+        WscResult untrusted = await WscProcess.RunAsync([url], ["x"]);
+        WscResult trusted = await WscProcess.RunAsync([url, "--ca", certificates.CaPath], ["over https://"]);
+
+        Assert.True(untrusted.ExitCode == 2, untrusted.ToString());
+        Assert.Contains("--ca FILE", untrusted.Stderr, StringComparison.Ordinal); // a TLS failure: the certificate was checked
+        Assert.True(trusted.ExitCode == 0, trusted.ToString());
+        Assert.Equal(["over https://"], trusted.Lines);
+        Assert.Contains("wss://", trusted.Stderr, StringComparison.Ordinal); // the URL as connected
+    }
+
+    [Fact]
     public async Task Tls_cert_and_key_present_a_client_certificate()
     {
         using var certificates = new TestCertificates();
