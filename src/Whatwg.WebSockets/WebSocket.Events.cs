@@ -121,9 +121,11 @@ public sealed partial class WebSocket : IConnectionEvents
         // Each message counts one byte more than its payload, so an empty message is still "undelivered".
         long size = 1 + (message.Kind == ReceivedKind.Text ? message.Text.Length * sizeof(char) : message.Bytes.Length);
         long undelivered = Interlocked.Add(ref _undelivered, size);
-        _dispatcher.Enqueue(new QueuedTask(QueuedKind.Message, message.Data, size));
+        _dispatcher.EnqueueDeferred(new QueuedTask(QueuedKind.Message, message.Data, size));
         return undelivered;
     }
+
+    void IConnectionEvents.OnReadHandled() => _dispatcher.Flush();
 
     void IConnectionEvents.OnClosingHandshakeStarted() => _dispatcher.Enqueue(new QueuedTask(QueuedKind.Closing, null, 0));
 

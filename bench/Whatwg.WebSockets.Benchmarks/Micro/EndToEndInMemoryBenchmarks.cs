@@ -136,6 +136,10 @@ public class EndToEndInMemoryBenchmarks
             return 0;
         }
 
+        public void OnReadHandled()
+        {
+        }
+
         public bool WantsControlFrames => false;
 
         public void OnControlFrame(ControlFrameKind kind, FrameDirection direction, byte[] data)

@@ -5,8 +5,14 @@ namespace Whatwg.WebSockets.Connection;
 /// <summary>What the I/O driver reports to the API layer. Called from the I/O loops; implementations only queue work.</summary>
 internal interface IConnectionEvents
 {
-    /// <summary>A whole text or binary message arrived. Returns the bytes now waiting for delivery.</summary>
+    /// <summary>
+    /// A whole text or binary message arrived. Returns the bytes now waiting for delivery. Its event is queued but
+    /// not yet scheduled: the read loop calls <see cref="OnReadHandled"/> when it has handled the read it came in.
+    /// </summary>
     long OnMessage(in ReceivedFrame message);
+
+    /// <summary>The read loop has handled one read's bytes: deliver the messages they held, as one burst.</summary>
+    void OnReadHandled();
 
     /// <summary>The server's Close frame arrived: the closing handshake has started.</summary>
     void OnClosingHandshakeStarted();

@@ -358,6 +358,9 @@ internal sealed class WebSocketConnection
                     }
                 }
 
+                // The messages of this read go to the listeners as one burst (one drain scheduled, not one per message).
+                _events.OnReadHandled();
+
                 if (violation != ProtocolViolation.None)
                 {
                     // Messages that arrived before the violation are the peer's valid words: let listeners see
@@ -398,6 +401,8 @@ internal sealed class WebSocketConnection
         }
         finally
         {
+            _events.OnReadHandled(); // whatever way the loop ended, nothing it queued waits undelivered
+
             if (buffer is not null)
             {
                 ArrayPool<byte>.Shared.Return(buffer);

@@ -59,8 +59,32 @@ internal sealed class EventDispatcher : IThreadPoolWorkItem
     public void Enqueue(QueuedTask task)
     {
         _queue.Enqueue(task);
+        ScheduleIfIdle();
+    }
 
-        // Most enqueues find a drain already scheduled; a plain read spares them the interlocked write.
+    /// <summary>
+    /// Queues a task without scheduling a drain; the caller must call <see cref="Flush"/> once it has queued the
+    /// burst (the read loop does, after each read). A drain that is already running takes the task anyway.
+    /// </summary>
+    /// <remarks>
+    /// One drain per burst, not per message: scheduling a drain wakes a thread, and when that thread preempts
+    /// the read loop halfway through a burst, each message costs a wake-up and a switch back (on a busy machine, a
+    /// scheduler time slice each way; seen as 1,000 messages/s instead of 50,000 under a test framework's context).
+    /// </remarks>
+    public void EnqueueDeferred(QueuedTask task) => _queue.Enqueue(task);
+
+    /// <summary>Schedules a drain for the tasks queued by <see cref="EnqueueDeferred"/>, unless one is scheduled.</summary>
+    public void Flush()
+    {
+        if (!_queue.IsEmpty)
+        {
+            ScheduleIfIdle();
+        }
+    }
+
+    private void ScheduleIfIdle()
+    {
+        // Most calls find a drain already scheduled; a plain read spares them the interlocked write.
         if (Volatile.Read(ref _held) == 0 && Volatile.Read(ref _scheduled) == 0 && Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
             Schedule();

@@ -61,7 +61,19 @@ internal sealed class EventLog
         }
     }
 
-    public Task<CloseEvent> ClosedAsync() => _closed.Task.WaitAsync(Timeout);
+    public async Task<CloseEvent> ClosedAsync()
+    {
+        try
+        {
+            return await _closed.Task.WaitAsync(Timeout);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException(
+                $"no close event within {Timeout.TotalSeconds} s: ReadyState={Socket.ReadyState}, BufferedAmount={Socket.BufferedAmount}, " +
+                $"WhenClosed={Socket.WhenClosed.Status}, {Messages.Count} messages, events ending [{string.Join(", ", Types.TakeLast(5))}]", ex);
+        }
+    }
 
     /// <summary>Waits until <paramref name="count"/> messages have been delivered.</summary>
     public Task MessagesAsync(int count) => WaitUntil(events => events.Count(e => e.Type == "message") >= count);
