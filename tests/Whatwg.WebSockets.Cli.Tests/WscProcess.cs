@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Whatwg.WebSockets.Cli.Tests;
@@ -186,10 +187,11 @@ public static class WscProcess
         }
     }
 
-    private static async Task InterruptAsync(Process process, string signal, CancellationToken cancellationToken)
+    private static Task InterruptAsync(Process process, string signal, CancellationToken cancellationToken)
     {
-        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill!.WaitForExitAsync(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        Signals.Send(process, signal);
+        return Task.CompletedTask;
     }
 
     /// <summary>Starts <c>wsc serve</c> and waits for the URL it prints on its first line.</summary>
@@ -271,11 +273,7 @@ public sealed class ServeProcess(Process process, string url, Task<string> stder
     /// <summary>Sends SIGTERM and waits for the exit code.</summary>
     public async Task<int> TerminateAsync()
     {
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        Signals.Send(process, "TERM");
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await process.WaitForExitAsync(limit.Token);
         return process.ExitCode;
@@ -292,4 +290,26 @@ public sealed class ServeProcess(Process process, string url, Task<string> stder
         await stderr;
         process.Dispose();
     }
+}
+
+/// <summary>Sends a POSIX signal to a process this test started, by its PID (no kill(1) needed on the machine).</summary>
+internal static class Signals
+{
+    public static void Send(Process process, string signal)
+    {
+        int number = signal switch
+        {
+            "INT" => 2,
+            "TERM" => 15,
+            _ => throw new ArgumentOutOfRangeException(nameof(signal), signal, "INT or TERM"),
+        };
+        if (Kill(process.Id, number) != 0)
+        {
+            throw new InvalidOperationException($"kill({process.Id}, SIG{signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Kill(int pid, int signal);
 }

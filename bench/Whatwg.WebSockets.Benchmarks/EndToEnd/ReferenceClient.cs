@@ -11,6 +11,7 @@ internal static class ReferenceClient
     {
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        socket.Options.Proxy = null; // as ours: no proxy from the environment for a loopback peer
         if (deflate)
         {
             socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();

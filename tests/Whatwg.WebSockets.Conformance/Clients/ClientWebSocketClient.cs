@@ -12,6 +12,7 @@ public sealed class ClientWebSocketClient : IConformanceClient
     {
         using var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        socket.Options.Proxy = null; // as ours: no proxy from the environment for a loopback peer
         if (offer is not null)
         {
             // ClientWebSocket offers permessage-deflate only when asked to. Its window options take 9 to 15, so a

@@ -55,9 +55,9 @@ public sealed class CloseTests(KestrelFixture kestrel)
     {
         await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
-        gate.Release();
-        socket.Close();
+        socket.Close(); // before the release: the gate holds the open task, so the socket is still CONNECTING
         Assert.Equal(WebSocketReadyState.Closing, socket.ReadyState);
+        gate.Release();
         CloseEvent close = await log.ClosedAsync();
         Assert.Equal(["error", "close"], log.Types);
         Assert.All(log.Events, e => Assert.Equal(WebSocketReadyState.Closed, e.ReadyState));

@@ -43,6 +43,17 @@ public sealed class KeepAliveTests(ITestOutputHelper output)
             clientDropped(await conn.WaitForCloseAsync(TimeSpan.FromSeconds(3)));
         });
 
+    /// <summary>
+    /// Detection no sooner than <paramref name="expected"/> (less 100 ms of timer granularity), counted from before the
+    /// constructor, which cannot start late; and no later than <paramref name="expected"/> plus the slack, counted from
+    /// the open event, so a slow connect does not count against it.
+    /// </summary>
+    private static void AssertDetectedInTime(ScenarioFigures figures, TimeSpan expected)
+    {
+        Assert.True(figures.StartToClose >= expected - TimeSpan.FromMilliseconds(100), $"detected too early: {figures.StartToClose.TotalMilliseconds:0} ms after the constructor");
+        Assert.True(figures.OpenToClose!.Value <= expected + s_slack, $"detected too late: {figures.OpenToClose.Value.TotalMilliseconds:0} ms after open");
+    }
+
     [Fact]
     public void Defaults_are_a_20_s_interval_and_a_20_s_timeout()
     {
@@ -75,7 +86,7 @@ public sealed class KeepAliveTests(ITestOutputHelper output)
 
         TimeSpan detected = figures.OpenToClose!.Value;
         output.WriteLine($"interval {intervalMs} ms + timeout {timeoutMs} ms = {expected.TotalMilliseconds} ms; detected after {detected.TotalMilliseconds:0} ms");
-        Assert.InRange(detected, expected - TimeSpan.FromMilliseconds(100), expected + s_slack);
+        AssertDetectedInTime(figures, expected);
         Assert.True(dropped, "the client should have dropped the TCP connection to the dead peer");
         output.WriteLine(await ScenarioRun.AssertNoLeakAsync(figures, server.Port));
     }
@@ -115,7 +126,7 @@ public sealed class KeepAliveTests(ITestOutputHelper output)
         TimeSpan expected = TimeSpan.FromMilliseconds(IntervalMs + TimeoutMs);
         TimeSpan detected = figures.OpenToClose!.Value;
         output.WriteLine($"sending 1 KiB every 25 ms ({sends} sends); expected {expected.TotalMilliseconds} ms; detected after {detected.TotalMilliseconds:0} ms");
-        Assert.InRange(detected, expected - TimeSpan.FromMilliseconds(100), expected + s_slack);
+        AssertDetectedInTime(figures, expected);
         await server.Completion.WaitAsync(FailureEventLog.Wait); // the server's handler sets 'dropped' once it sees our FIN
         Assert.True(dropped);
         output.WriteLine(await ScenarioRun.AssertNoLeakAsync(figures, server.Port));
@@ -178,7 +189,8 @@ public sealed class KeepAliveTests(ITestOutputHelper output)
         TimeSpan expected = TimeSpan.FromMilliseconds(IntervalMs + TimeoutMs);
         TimeSpan total = figures.OpenToClose!.Value;
         output.WriteLine($"open for {total.TotalMilliseconds:0} ms; 3 echoes over ~900 ms, then silence; expected detection {expected.TotalMilliseconds} ms after the last echo");
-        Assert.True(total > TimeSpan.FromMilliseconds(900) + expected - TimeSpan.FromMilliseconds(100), $"failed too early: {total.TotalMilliseconds:0} ms after open");
+        // Measured from before the constructor, which cannot be late (the open event's listener can run late).
+        Assert.True(figures.StartToClose > TimeSpan.FromMilliseconds(900) + expected - TimeSpan.FromMilliseconds(100), $"failed too early: {figures.StartToClose.TotalMilliseconds:0} ms after the constructor");
         await server.Completion.WaitAsync(FailureEventLog.Wait); // the server's handler sets 'dropped' once it sees our FIN
         Assert.True(dropped);
         output.WriteLine(await ScenarioRun.AssertNoLeakAsync(figures, server.Port));
@@ -228,11 +240,14 @@ public sealed class KeepAliveTests(ITestOutputHelper output)
 
         ScenarioFigures figures = await ScenarioRun.RunAsync(
             server.BaseUri,
-            KeepAlive(200, 300),
+            // Without the rule the first unanswered ping would fail the connection ~1.2 s after open, well inside the
+            // 3 s watched; with it only a gap of over a second between two ticks (250 ms apart) could, so a slow machine
+            // does not fail the test.
+            KeepAlive(200, 1000),
             drive: async log =>
             {
                 await log.WaitForOpenAsync();
-                await Task.Delay(TimeSpan.FromSeconds(2));
+                await Task.Delay(TimeSpan.FromSeconds(3));
                 Assert.Equal(WebSocketReadyState.Open, log.Socket.ReadyState);
                 log.Socket.Close(1000);
             },
@@ -242,7 +257,7 @@ public sealed class KeepAliveTests(ITestOutputHelper output)
 
         FailureEventLog.AssertCloseFrame(clientClose, 1000);
         Assert.True(Volatile.Read(ref pings) >= 2, $"with 250 ms between messages and a 200 ms interval the client should have pinged, saw {pings}");
-        output.WriteLine($"2 s with data every 250 ms and no pongs (interval 200 ms, timeout 300 ms): stayed open; pings seen {pings}");
+        output.WriteLine($"3 s with data every 250 ms and no pongs (interval 200 ms, timeout 1 s): stayed open; pings seen {pings}");
         output.WriteLine(await ScenarioRun.AssertNoLeakAsync(figures, server.Port));
     }
 

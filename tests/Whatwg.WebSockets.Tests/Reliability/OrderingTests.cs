@@ -7,8 +7,11 @@ using Xunit.Abstractions;
 
 namespace Whatwg.WebSockets.Tests.Reliability;
 
-/// <summary>The ordering and load tests run one at a time: each loads the machine on its own.</summary>
-[CollectionDefinition(Name)]
+/// <summary>
+/// The ordering and load tests run one at a time and alone, after the parallel collections: each loads the machine
+/// on its own, and beside them the tests that time keep-alive, pings and handshakes would measure the load.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class OrderingAndLoadCollection
 {
     public const string Name = "Ordering and load";

@@ -122,10 +122,10 @@ public sealed class CloseConformanceTests(KestrelFixture kestrel)
         // interfaces/WebSocket/close/close-multiple.
         await using var socket = EventGate.Hold(() => new WebSocket(kestrel.Url("/echo"), null, TestOptions.Quiet()), out EventGate gate);
         var log = new EventLog(socket);
+        socket.Close(); // before the release: the gate holds the open task, so the socket is still CONNECTING
+        socket.Close();
+        socket.Close();
         gate.Release();
-        socket.Close();
-        socket.Close();
-        socket.Close();
         CloseEvent close = await log.ClosedAsync();
         await Task.Delay(100);
         Assert.Equal(1, log.Types.Count(t => t == "close"));
