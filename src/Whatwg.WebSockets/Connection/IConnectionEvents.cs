@@ -6,12 +6,12 @@ namespace Whatwg.WebSockets.Connection;
 internal interface IConnectionEvents
 {
     /// <summary>
-    /// A whole text or binary message arrived. Returns the bytes now waiting for delivery. Its event is queued but
-    /// not yet scheduled: the read loop calls <see cref="OnReadHandled"/> when it has handled the read it came in.
+    /// A whole text or binary message arrived. Returns the bytes now waiting for delivery. Its event may wait (under a
+    /// captured context) until the read loop calls <see cref="OnReadHandled"/> for the read it came in.
     /// </summary>
     long OnMessage(in ReceivedFrame message);
 
-    /// <summary>The read loop has handled one read's bytes: deliver the messages they held, as one burst.</summary>
+    /// <summary>The read loop has handled one read's bytes: deliver the messages they held, if not already under way.</summary>
     void OnReadHandled();
 
     /// <summary>The server's Close frame arrived: the closing handshake has started.</summary>

@@ -358,7 +358,7 @@ internal sealed class WebSocketConnection
                     }
                 }
 
-                // The messages of this read go to the listeners as one burst (one drain scheduled, not one per message).
+                // The messages of this read go to the listeners (under a captured context: one post for the whole read).
                 _events.OnReadHandled();
 
                 if (violation != ProtocolViolation.None)
