@@ -36,9 +36,7 @@ public class WscInteractiveTests
         await terminal.WaitForAsync("unknown command /nonsense");
 
         await terminal.TypeAsync("/close 4001 done\r");
-        int exitCode = await terminal.WaitForExitAsync();
-
-        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
+        await terminal.AssertExitsCleanlyAsync();
         Assert.Contains("> hello", terminal.Screen, StringComparison.Ordinal);
         Assert.Contains("closed 4001", terminal.Screen, StringComparison.Ordinal);
         Assert.DoesNotContain("\e[32m", terminal.Screen, StringComparison.Ordinal); // --no-color: no colour codes
@@ -55,9 +53,7 @@ public class WscInteractiveTests
         await terminal.TypeAsync("{\"a\":[1,2]}\r");
         await terminal.WaitForAsync("\"a\": [");
         await terminal.TypeAsync("/quit\r");
-        int exitCode = await terminal.WaitForExitAsync();
-
-        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
+        await terminal.AssertExitsCleanlyAsync();
         Assert.Contains("\e[32m", terminal.Screen, StringComparison.Ordinal); // incoming in green
         Assert.Contains("\e[36m", terminal.Screen, StringComparison.Ordinal); // outgoing in cyan
         Assert.Matches(@"\d\d:\d\d:\d\d\.\d\d\d < \{", terminal.Screen);
@@ -80,9 +76,7 @@ public class WscInteractiveTests
         await terminal.TypeAsync("/ping " + new string('x', 126) + "\r");
         await terminal.WaitForAsync("at most 125 bytes");
         await terminal.TypeAsync("/quit\r");
-        int exitCode = await terminal.WaitForExitAsync();
-
-        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
+        await terminal.AssertExitsCleanlyAsync();
         Assert.Matches(@"pong 'abc' after \d+(\.\d+)? ms", terminal.Screen);
     }
 
@@ -125,9 +119,7 @@ public class WscInteractiveTests
         await terminal.TypeAsync("plain line\r");
         await terminal.WaitForAsync("plain line", occurrences: 2); // the terminal's echo of the input, then the reply
         await terminal.TypeAsync("\u0004"); // Ctrl+D: end of input
-        int exitCode = await terminal.WaitForExitAsync();
-
-        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
+        await terminal.AssertExitsCleanlyAsync();
         Assert.DoesNotContain("/help lists the commands", terminal.Screen, StringComparison.Ordinal);
         Assert.DoesNotContain("< plain line", terminal.Screen, StringComparison.Ordinal); // no markers: pipe output
     }
@@ -146,9 +138,7 @@ public class WscInteractiveTests
 
         await terminal.WaitForAsync("/help lists the commands");
         await terminal.TypeAsync("anything\r");
-        int exitCode = await terminal.WaitForExitAsync();
-
-        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
+        await terminal.AssertExitsCleanlyAsync();
         Assert.Contains("closed 4001 (private use): bye", terminal.Screen, StringComparison.Ordinal);
     }
 
@@ -173,9 +163,7 @@ public class WscInteractiveTests
         await terminal.WaitForAsync("< kept", occurrences: 2);
 
         await terminal.TypeAsync("\u0004"); // Ctrl+D on the empty line
-        int exitCode = await terminal.WaitForExitAsync();
-
-        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
+        await terminal.AssertExitsCleanlyAsync();
         Assert.Matches(@"< Awxz\r?\n", terminal.Screen); // the whole line, nothing after the z
         Assert.DoesNotContain("< junk", terminal.Screen, StringComparison.Ordinal);
         Assert.Contains("closed 1000", terminal.Screen, StringComparison.Ordinal);
@@ -273,9 +261,7 @@ public class WscInteractiveTests
             await terminal.TypeAsync("AB\r"); // the terminal hands over "AB\n" as bytes
         }
 
-        int exitCode = await terminal.WaitForExitAsync();
-
-        Assert.True(exitCode == 0, $"exit code {exitCode}\n{terminal.Screen}");
+        await terminal.AssertExitsCleanlyAsync();
         Assert.DoesNotContain("/help lists the commands", terminal.Screen, StringComparison.Ordinal);
         Assert.Contains(option == "-x" ? "from -x" : "[binary 3 bytes] 41420a", terminal.Screen, StringComparison.Ordinal);
         Assert.DoesNotContain("< ", terminal.Screen, StringComparison.Ordinal); // no prompt markers

@@ -162,11 +162,11 @@ public static class WscProcess
             }
 
             await Task.Delay(then, limit.Token);
-            await InterruptAsync(process, signal, limit.Token);
+            Signals.Send(process, signal);
             if (again is TimeSpan second)
             {
                 await Task.Delay(second, limit.Token);
-                await InterruptAsync(process, signal, limit.Token);
+                Signals.Send(process, signal);
             }
 
             await process.WaitForExitAsync(limit.Token);
@@ -185,13 +185,6 @@ public static class WscProcess
                 await process.WaitForExitAsync();
             }
         }
-    }
-
-    private static Task InterruptAsync(Process process, string signal, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        Signals.Send(process, signal);
-        return Task.CompletedTask;
     }
 
     /// <summary>Starts <c>wsc serve</c> and waits for the URL it prints on its first line.</summary>

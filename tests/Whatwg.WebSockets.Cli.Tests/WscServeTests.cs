@@ -52,8 +52,8 @@ public class WscServeTests
     public async Task Broadcast_sends_every_message_to_every_client()
     {
         await using ServeProcess server = await WscProcess.StartServeAsync("--broadcast");
-        using var first = new ClientWebSocket { Options = { Proxy = null } }; // no proxy from the environment for 127.0.0.1
-        using var second = new ClientWebSocket { Options = { Proxy = null } };
+        using var first = LoopbackClient();
+        using var second = LoopbackClient();
         await first.ConnectAsync(new Uri(server.Url), default);
         await second.ConnectAsync(new Uri(server.Url), default);
 
@@ -116,7 +116,7 @@ public class WscServeTests
     public async Task Serve_with_a_client_still_connected_tells_it_1001_going_away_and_exits_0()
     {
         await using ServeProcess server = await WscProcess.StartServeAsync();
-        using var client = new ClientWebSocket { Options = { Proxy = null } };
+        using var client = LoopbackClient();
         await client.ConnectAsync(new Uri(server.Url), CancellationToken.None);
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         Task<WebSocketReceiveResult> receiving = client.ReceiveAsync(new byte[16], limit.Token);
@@ -137,7 +137,7 @@ public class WscServeTests
     public async Task Serve_with_a_client_that_does_not_answer_the_going_away_close_still_stops_and_exits_0()
     {
         await using ServeProcess server = await WscProcess.StartServeAsync("--broadcast");
-        using var client = new ClientWebSocket { Options = { Proxy = null } };
+        using var client = LoopbackClient();
         await client.ConnectAsync(new Uri(server.Url), CancellationToken.None);
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
@@ -149,6 +149,9 @@ public class WscServeTests
         WebSocketReceiveResult result = await client.ReceiveAsync(new byte[16], limit.Token); // sent before the cut
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, result.CloseStatus);
     }
+
+    /// <summary>A ClientWebSocket for the local server: no proxy from the environment (http_proxy would catch 127.0.0.1).</summary>
+    private static ClientWebSocket LoopbackClient() => new() { Options = { Proxy = null } };
 
     private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
     {

@@ -43,17 +43,6 @@ public sealed class KeepAliveTests(ITestOutputHelper output)
             clientDropped(await conn.WaitForCloseAsync(TimeSpan.FromSeconds(3)));
         });
 
-    /// <summary>
-    /// Detection no sooner than <paramref name="expected"/> (less 100 ms of timer granularity), counted from before the
-    /// constructor, which cannot start late; and no later than <paramref name="expected"/> plus the slack, counted from
-    /// the open event, so a slow connect does not count against it.
-    /// </summary>
-    private static void AssertDetectedInTime(ScenarioFigures figures, TimeSpan expected)
-    {
-        Assert.True(figures.StartToClose >= expected - TimeSpan.FromMilliseconds(100), $"detected too early: {figures.StartToClose.TotalMilliseconds:0} ms after the constructor");
-        Assert.True(figures.OpenToClose!.Value <= expected + s_slack, $"detected too late: {figures.OpenToClose.Value.TotalMilliseconds:0} ms after open");
-    }
-
     [Fact]
     public void Defaults_are_a_20_s_interval_and_a_20_s_timeout()
     {
@@ -86,7 +75,7 @@ public sealed class KeepAliveTests(ITestOutputHelper output)
 
         TimeSpan detected = figures.OpenToClose!.Value;
         output.WriteLine($"interval {intervalMs} ms + timeout {timeoutMs} ms = {expected.TotalMilliseconds} ms; detected after {detected.TotalMilliseconds:0} ms");
-        AssertDetectedInTime(figures, expected);
+        ScenarioRun.AssertDetectedInTime(figures, expected, s_slack);
         Assert.True(dropped, "the client should have dropped the TCP connection to the dead peer");
         output.WriteLine(await ScenarioRun.AssertNoLeakAsync(figures, server.Port));
     }
@@ -126,7 +115,7 @@ public sealed class KeepAliveTests(ITestOutputHelper output)
         TimeSpan expected = TimeSpan.FromMilliseconds(IntervalMs + TimeoutMs);
         TimeSpan detected = figures.OpenToClose!.Value;
         output.WriteLine($"sending 1 KiB every 25 ms ({sends} sends); expected {expected.TotalMilliseconds} ms; detected after {detected.TotalMilliseconds:0} ms");
-        AssertDetectedInTime(figures, expected);
+        ScenarioRun.AssertDetectedInTime(figures, expected, s_slack);
         await server.Completion.WaitAsync(FailureEventLog.Wait); // the server's handler sets 'dropped' once it sees our FIN
         Assert.True(dropped);
         output.WriteLine(await ScenarioRun.AssertNoLeakAsync(figures, server.Port));

@@ -53,6 +53,18 @@ internal static class ScenarioRun
     }
 
     /// <summary>
+    /// Asserts a dead peer was detected no sooner than <paramref name="expected"/> (less 100 ms of timer
+    /// granularity), counted from before the constructor, which cannot start late; and no later than
+    /// <paramref name="expected"/> plus <paramref name="slack"/>, counted from the open event, so a slow connect
+    /// does not count against it.
+    /// </summary>
+    public static void AssertDetectedInTime(ScenarioFigures figures, TimeSpan expected, TimeSpan slack)
+    {
+        Assert.True(figures.StartToClose >= expected - TimeSpan.FromMilliseconds(100), $"detected too early: {figures.StartToClose.TotalMilliseconds:0} ms after the constructor");
+        Assert.True(figures.OpenToClose!.Value <= expected + slack, $"detected too late: {figures.OpenToClose.Value.TotalMilliseconds:0} ms after open");
+    }
+
+    /// <summary>
     /// Asserts the finished scenario left no client socket towards <paramref name="port"/> open and that its
     /// <see cref="WebSocket"/> became collectable; returns a line for the test output.
     /// </summary>
